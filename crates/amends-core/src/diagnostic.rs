@@ -1,0 +1,121 @@
+//! Errors that point at the text a person wrote: file, line, column, the line itself and a
+//! caret, in the manner of rustc. A playbook is written by a support leader; "invalid config"
+//! with no place is not an error message, it is a riddle.
+
+use std::fmt;
+use std::ops::Range;
+
+/// One problem at one place in a source file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// The file as the user named it.
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+    /// What is wrong, in plain words.
+    pub message: String,
+    /// The source line, for the excerpt.
+    pub source_line: String,
+    /// Characters to underline, at least one.
+    pub width: usize,
+}
+
+impl Diagnostic {
+    /// Locates a byte span of `source` and builds the diagnostic.
+    pub fn at(file: &str, source: &str, span: Range<usize>, message: impl Into<String>) -> Self {
+        let start = span.start.min(source.len());
+        let start = floor_char_boundary(source, start);
+        let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = source[start..]
+            .find('\n')
+            .map_or(source.len(), |i| start + i);
+        let line = source[..start].matches('\n').count() + 1;
+        let column = source[line_start..start].chars().count() + 1;
+        let end = floor_char_boundary(source, span.end.clamp(start, line_end));
+        let width = source[start..end].chars().count().max(1);
+        Diagnostic {
+            file: file.to_string(),
+            line,
+            column,
+            message: message.into(),
+            source_line: source[line_start..line_end].trim_end_matches('\r').to_string(),
+            width,
+        }
+    }
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let gutter = self.line.to_string().len();
+        writeln!(f, "error: {}", self.message)?;
+        writeln!(
+            f,
+            "{:gutter$}--> {}:{}:{}",
+            "", self.file, self.line, self.column
+        )?;
+        writeln!(f, "{:gutter$} |", "")?;
+        writeln!(f, "{} | {}", self.line, self.source_line)?;
+        write!(
+            f,
+            "{:gutter$} | {}{}",
+            "",
+            " ".repeat(self.column - 1),
+            "^".repeat(self.width)
+        )
+    }
+}
+
+/// All the problems found in one file, in source order. Never empty.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct Diagnostics(pub Vec<Diagnostic>);
+
+impl fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, d) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+                writeln!(f)?;
+            }
+            write!(f, "{d}")?;
+        }
+        if self.0.len() > 1 {
+            write!(f, "\n\n{} problems found", self.0.len())?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locates_line_and_column_and_draws_a_caret() {
+        let src = "[a]\nkey = \"välue\"\nnext = 1\n";
+        let start = src.find("\"välue\"").unwrap();
+        let d = Diagnostic::at("p.toml", src, start..start + "\"välue\"".len(), "bad value");
+        assert_eq!((d.line, d.column, d.width), (2, 7, 7));
+        assert_eq!(
+            d.to_string(),
+            "error: bad value\n --> p.toml:2:7\n  |\n2 | key = \"välue\"\n  |       ^^^^^^^"
+        );
+    }
+
+    #[test]
+    fn spans_past_the_end_or_inside_a_character_are_clamped() {
+        let src = "ä";
+        let d = Diagnostic::at("f", src, 1..99, "x");
+        assert_eq!((d.line, d.column, d.width), (1, 1, 1));
+        let d = Diagnostic::at("f", "", 0..0, "empty");
+        assert_eq!((d.line, d.column), (1, 1));
+    }
+}

@@ -1,0 +1,12 @@
+//! amends-core: the pure domain of service recovery.
+//!
+//! Architecture Invariant: this crate does no I/O. It parses text it is given, computes, and
+//! returns values; reading files, clocks, networks and databases is the job of the crates
+//! around it. That keeps every rule here testable exhaustively and fast, and makes a plan a
+//! pure function of (playbook, accounts, incident).
+
+pub mod diagnostic;
+pub mod domain;
+pub mod money;
+pub mod playbook;
+pub mod time;

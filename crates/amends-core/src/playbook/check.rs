@@ -1,0 +1,1119 @@
+//! From raw TOML to a [`Playbook`]: every reference resolved, every rule of the policy checked,
+//! every problem reported with its place. Checks keep going after the first problem so a person
+//! fixes a playbook in one pass, not one error per run.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Display;
+use std::ops::Range;
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use toml::Spanned;
+
+use super::raw::{self, Exact, Text};
+use super::*;
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::domain::NameError;
+use crate::money::MoneyError;
+use crate::time::{self, Anchor, Delay};
+
+/// The message for a remediation cell without an approver; the seed's own constraint.
+pub const NEEDS_APPROVER: &str = "every remediation decision needs a named approver: add `approver = \"<person>\"` naming someone from [people]";
+
+struct Checker<'s> {
+    file: &'s str,
+    source: &'s str,
+    problems: Vec<(Range<usize>, String)>,
+}
+
+impl Checker<'_> {
+    fn error(&mut self, span: Range<usize>, message: impl Into<String>) {
+        self.problems.push((span, message.into()));
+    }
+
+    /// Parses a spanned string with `FromStr`, recording the error at the value.
+    fn parse<T>(&mut self, text: &Text) -> Option<T>
+    where
+        T: FromStr,
+        T::Err: Display,
+    {
+        match text.get_ref().parse() {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.error(text.span(), e.to_string());
+                None
+            }
+        }
+    }
+
+    fn key(&mut self, what: &'static str, text: &Text) -> Option<Key> {
+        let r: Result<Key, NameError> = Key::parse(what, text.get_ref());
+        r.map_err(|e| self.error(text.span(), e.to_string())).ok()
+    }
+
+    fn non_empty(&mut self, text: &Text, what: &str) -> String {
+        let t = text.get_ref().trim();
+        if t.is_empty() {
+            self.error(text.span(), format!("{what} must not be empty"));
+        }
+        t.to_string()
+    }
+
+    fn person(&mut self, people: &BTreeMap<Key, Person>, text: &Text) -> Option<Key> {
+        let key = self.key("person", text)?;
+        if people.contains_key(&key) {
+            Some(key)
+        } else {
+            let known: Vec<&str> = people.keys().map(Key::as_str).collect();
+            self.error(
+                text.span(),
+                format!(
+                    "no person {:?} in [people]; named people are: {}",
+                    key.as_str(),
+                    known.join(", ")
+                ),
+            );
+            None
+        }
+    }
+
+    fn tier(&mut self, tiers: &[Key], text: &Text) -> Option<Key> {
+        let key = self.key("tier", text)?;
+        if tiers.contains(&key) {
+            Some(key)
+        } else {
+            self.error(
+                text.span(),
+                format!(
+                    "unknown tier {:?}; the playbook's tiers are: {}",
+                    key.as_str(),
+                    join(tiers)
+                ),
+            );
+            None
+        }
+    }
+
+    fn severity_index(&mut self, ids: &[Key], text: &Text) -> Option<usize> {
+        match ids.iter().position(|k| k.as_str() == text.get_ref()) {
+            Some(i) => Some(i),
+            None => {
+                self.error(
+                    text.span(),
+                    format!(
+                        "unknown severity {:?}; the playbook's severities are: {}",
+                        text.get_ref(),
+                        join(ids)
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    fn percent(&mut self, value: &Spanned<Exact>, what: &str, max: Option<Decimal>) -> Decimal {
+        let v = value.get_ref().0;
+        if v.is_sign_negative() || max.is_some_and(|m| v > m) {
+            let range = max.map_or("0 or more".to_string(), |m| format!("between 0 and {m}"));
+            self.error(value.span(), format!("{what} must be {range}, not {v}"));
+        }
+        v
+    }
+
+    fn amounts(&mut self, map: &Spanned<BTreeMap<String, Text>>) -> BTreeMap<Currency, Money> {
+        let mut out = BTreeMap::new();
+        for (code, amount) in map.get_ref() {
+            let parsed = code
+                .parse::<Currency>()
+                .and_then(|c| Money::parse(amount.get_ref(), c));
+            match parsed {
+                Ok(m) => {
+                    out.insert(m.currency(), m);
+                }
+                Err(e @ MoneyError::UnknownCurrency(_)) => self.error(map.span(), e.to_string()),
+                Err(e) => self.error(amount.span(), e.to_string()),
+            }
+        }
+        if out.is_empty() && self.problems.is_empty() {
+            self.error(
+                map.span(),
+                "give at least one amount, e.g. { USD = \"50.00\" }",
+            );
+        }
+        out
+    }
+
+    fn finish(self) -> Diagnostics {
+        let mut problems = self.problems;
+        problems.sort_by_key(|(span, _)| span.start);
+        problems.dedup();
+        Diagnostics(
+            problems
+                .into_iter()
+                .map(|(span, msg)| Diagnostic::at(self.file, self.source, span, msg))
+                .collect(),
+        )
+    }
+}
+
+fn join(keys: &[Key]) -> String {
+    keys.iter().map(Key::as_str).collect::<Vec<_>>().join(", ")
+}
+
+pub(super) fn parse(file: &str, source: &str) -> Result<Playbook, Diagnostics> {
+    let raw: raw::RawPlaybook = toml::from_str(source).map_err(|e| {
+        let span = e.span().unwrap_or(0..0);
+        Diagnostics(vec![Diagnostic::at(
+            file,
+            source,
+            span,
+            e.message().trim().to_string(),
+        )])
+    })?;
+    let mut c = Checker {
+        file,
+        source,
+        problems: Vec::new(),
+    };
+    let playbook = build(&mut c, raw);
+    if c.problems.is_empty() {
+        playbook.ok_or_else(|| c.finish())
+    } else {
+        Err(c.finish())
+    }
+}
+
+fn build(c: &mut Checker<'_>, raw: raw::RawPlaybook) -> Option<Playbook> {
+    let header = raw.playbook.into_inner();
+    let name = c.non_empty(&header.name, "the playbook name");
+    let version = c.non_empty(&header.version, "the playbook version");
+    let tiers = unique_keys(c, "tier", header.tiers.get_ref());
+    if tiers.is_empty() {
+        c.error(header.tiers.span(), "declare at least one customer tier");
+    }
+
+    let calendar = calendar(c, raw.calendar);
+    let people = people(c, raw.people);
+
+    // Severity ids first: every other section refers to them.
+    let ids: Vec<Key> = raw
+        .severity
+        .iter()
+        .filter_map(|s| c.key("severity", &s.get_ref().id))
+        .collect();
+    if raw.severity.is_empty() {
+        c.error(
+            raw.classification.span(),
+            "declare at least one [[severity]] level (e.g. S1, S2, S3)",
+        );
+    }
+    let mut seen = BTreeSet::new();
+    for s in &raw.severity {
+        if !seen.insert(s.get_ref().id.get_ref().clone()) {
+            c.error(
+                s.get_ref().id.span(),
+                format!("severity {:?} is declared twice", s.get_ref().id.get_ref()),
+            );
+        }
+    }
+    let unmatched = c.severity_index(&ids, &raw.classification.get_ref().unmatched);
+
+    let templates = templates(c, raw.templates);
+    let mut communication = per_severity(c, &ids, raw.communication, "communication");
+    let mut escalation = per_severity(c, &ids, raw.escalation, "escalation");
+
+    let mut severities = Vec::new();
+    for (index, s) in raw.severity.into_iter().enumerate() {
+        let span = s.span();
+        let s = s.into_inner();
+        let steps = communication.remove(&index).unwrap_or_default();
+        let esc = escalation.remove(&index).unwrap_or_default();
+        if let Some(level) = severity(
+            c,
+            &people,
+            &tiers,
+            &templates,
+            span,
+            s,
+            steps,
+            esc,
+        ) {
+            severities.push(level);
+        }
+    }
+
+    let sla_schedules = sla_schedules(c, raw.sla_schedules);
+    let remediation = remediation(c, &tiers, &ids, &people, &sla_schedules, raw.remediation);
+    let reviews = reviews(c, &people, &ids, raw.review);
+
+    Some(Playbook {
+        name,
+        version,
+        tiers,
+        calendar: calendar?,
+        people,
+        severities,
+        unmatched: unmatched?,
+        templates,
+        remediation: remediation?,
+        sla_schedules,
+        reviews,
+    })
+}
+
+fn unique_keys(c: &mut Checker<'_>, what: &'static str, texts: &[Text]) -> Vec<Key> {
+    let mut out: Vec<Key> = Vec::new();
+    for t in texts {
+        if let Some(k) = c.key(what, t) {
+            if out.contains(&k) {
+                c.error(t.span(), format!("{what} {:?} is listed twice", k.as_str()));
+            } else {
+                out.push(k);
+            }
+        }
+    }
+    out
+}
+
+fn calendar(c: &mut Checker<'_>, raw: Spanned<raw::RawCalendar>) -> Option<BusinessCalendar> {
+    let span = raw.span();
+    let raw = raw.into_inner();
+    let zone = c.parse::<time::Zone>(&raw.time_zone);
+    let mut days = Vec::new();
+    for d in raw.working_days.get_ref() {
+        if let Some(day) = time::parse_weekday(d.get_ref())
+            .map_err(|e| c.error(d.span(), e.to_string()))
+            .ok()
+        {
+            days.push(day);
+        }
+    }
+    if raw.working_days.get_ref().is_empty() {
+        c.error(
+            raw.working_days.span(),
+            "a business calendar needs at least one working day",
+        );
+    }
+    let mut holidays = Vec::new();
+    for h in &raw.holidays {
+        if let Ok(d) = time::parse_date(h.get_ref()).map_err(|e| c.error(h.span(), e.to_string())) {
+            holidays.push(d);
+        }
+    }
+    let _ = span;
+    Some(BusinessCalendar::new(zone?, days, holidays))
+}
+
+fn people(
+    c: &mut Checker<'_>,
+    raw: BTreeMap<Text, Spanned<raw::RawPerson>>,
+) -> BTreeMap<Key, Person> {
+    let mut out = BTreeMap::new();
+    for (handle, p) in raw {
+        let Some(key) = c.key("person", &handle) else {
+            continue;
+        };
+        let p = p.into_inner();
+        let name = c.non_empty(&p.name, "a person's name");
+        let role = c.non_empty(&p.role, "a person's role");
+        out.insert(
+            key.clone(),
+            Person {
+                key,
+                name,
+                role,
+                email: p.email.map(Spanned::into_inner),
+            },
+        );
+    }
+    out
+}
+
+fn templates(
+    c: &mut Checker<'_>,
+    raw: BTreeMap<Text, Spanned<raw::RawTemplate>>,
+) -> BTreeMap<Key, Template> {
+    let mut out = BTreeMap::new();
+    for (name, t) in raw {
+        if let Some(key) = c.key("template", &name) {
+            let description = c.non_empty(&t.get_ref().description, "a template description");
+            out.insert(key, Template { description });
+        }
+    }
+    out
+}
+
+/// Splits a `[communication.S1]`-style map by severity index, reporting unknown severities.
+fn per_severity<T>(
+    c: &mut Checker<'_>,
+    ids: &[Key],
+    raw: BTreeMap<Text, Vec<T>>,
+    section: &str,
+) -> BTreeMap<usize, Vec<T>> {
+    let mut out = BTreeMap::new();
+    for (sev, steps) in raw {
+        match ids.iter().position(|k| k.as_str() == sev.get_ref()) {
+            Some(i) => {
+                out.insert(i, steps);
+            }
+            None => c.error(
+                sev.span(),
+                format!(
+                    "[{section}.{}] names no declared severity; the playbook's severities are: {}",
+                    sev.get_ref(),
+                    join(ids)
+                ),
+            ),
+        }
+    }
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn severity(
+    c: &mut Checker<'_>,
+    people: &BTreeMap<Key, Person>,
+    tiers: &[Key],
+    templates: &BTreeMap<Key, Template>,
+    span: Range<usize>,
+    s: raw::RawSeverity,
+    steps: Vec<Spanned<raw::RawStep>>,
+    escalation: Vec<Spanned<raw::RawEscalationStep>>,
+) -> Option<SeverityLevel> {
+    let id = c.key("severity", &s.id);
+    let name = c.non_empty(&s.name, "a severity name");
+    let summary = c.non_empty(&s.summary, "a severity summary");
+    let owners: Vec<Key> = s
+        .owners
+        .get_ref()
+        .iter()
+        .filter_map(|o| c.person(people, o))
+        .collect();
+    if s.owners.get_ref().is_empty() {
+        c.error(
+            s.owners.span(),
+            "every severity needs at least one named response owner",
+        );
+    }
+    let initial = c.parse::<Minutes>(&s.initial_notification);
+    let customer_comms = if s.customer_comms.get_ref().trim() == "on_request" {
+        Some(CustomerComms::OnRequest)
+    } else {
+        match s.customer_comms.get_ref().parse::<Minutes>() {
+            Ok(m) => Some(CustomerComms::Within(m)),
+            Err(_) => {
+                c.error(
+                    s.customer_comms.span(),
+                    "customer_comms is a duration after detection (\"30m\") or \"on_request\"",
+                );
+                None
+            }
+        }
+    };
+    let criteria = s
+        .criteria
+        .into_iter()
+        .filter_map(|cr| criterion(c, tiers, cr))
+        .collect();
+
+    let communication = comm_steps(c, templates, &s.id, span.clone(), steps);
+    if let (Some(initial), Some(first)) = (initial, first_detection_offset(&communication)) {
+        if first > initial {
+            c.error(
+                s.initial_notification.span(),
+                format!(
+                    "the first message of {} goes out at detection + {first}, later than its initial notification deadline of {initial}",
+                    s.id.get_ref()
+                ),
+            );
+        }
+    }
+    let escalation = escalation
+        .into_iter()
+        .filter_map(|e| escalation_step(c, people, tiers, e))
+        .collect();
+
+    Some(SeverityLevel {
+        id: id?,
+        name,
+        summary,
+        owners,
+        initial_notification: initial?,
+        customer_comms: customer_comms?,
+        criteria,
+        communication,
+        escalation,
+    })
+}
+
+fn first_detection_offset(steps: &[CommStep]) -> Option<Minutes> {
+    steps
+        .iter()
+        .filter_map(|s| match (s.at.anchor, s.at.delay) {
+            (Anchor::Detection, Delay::Exact(m)) => Some(m),
+            _ => None,
+        })
+        .min()
+}
+
+fn criterion(
+    c: &mut Checker<'_>,
+    tiers: &[Key],
+    raw: Spanned<raw::RawCriterion>,
+) -> Option<Criterion> {
+    let span = raw.span();
+    let r = raw.into_inner();
+    let share = |c: &mut Checker<'_>, v: &Option<Spanned<Exact>>, what: &str| {
+        v.as_ref()
+            .map(|v| c.percent(v, what, Some(Decimal::ONE_HUNDRED)) / Decimal::ONE_HUNDRED)
+    };
+    let failure_types = r.failure_types.as_ref().map(|list| {
+        if list.get_ref().is_empty() {
+            c.error(list.span(), "failure_types is empty: it would never match");
+        }
+        list.get_ref()
+            .iter()
+            .filter_map(|t| c.parse::<FailureType>(t))
+            .collect()
+    });
+    let criterion = Criterion {
+        failure_types,
+        share_affected_at_least: share(c, &r.share_affected_at_least, "share_affected_at_least"),
+        share_affected_below: share(c, &r.share_affected_below, "share_affected_below"),
+        duration_over: r.duration_over.as_ref().and_then(|d| c.parse(d)),
+        duration_under: r.duration_under.as_ref().and_then(|d| c.parse(d)),
+        core_feature: r.core_feature,
+        workaround: r.workaround,
+        tiers_affected_any: r.tiers_affected_any.as_ref().map(|list| {
+            list.get_ref()
+                .iter()
+                .filter_map(|t| c.tier(tiers, t))
+                .collect()
+        }),
+    };
+    if criterion == Criterion::default() {
+        c.error(
+            span,
+            "a criterion with no conditions matches every incident; give at least one condition (failure_types, share_affected_at_least, duration_over …)",
+        );
+    }
+    Some(criterion)
+}
+
+fn comm_steps(
+    c: &mut Checker<'_>,
+    templates: &BTreeMap<Key, Template>,
+    severity: &Text,
+    severity_span: Range<usize>,
+    raw: Vec<Spanned<raw::RawStep>>,
+) -> Vec<CommStep> {
+    if raw.is_empty() {
+        c.error(
+            severity_span,
+            format!(
+                "severity {:?} has no customer communication sequence: add [[communication.{}]] steps",
+                severity.get_ref(),
+                severity.get_ref()
+            ),
+        );
+    }
+    let mut ids = BTreeSet::new();
+    let mut out = Vec::new();
+    for step in raw {
+        let s = step.into_inner();
+        let id = c.key("step id", &s.id);
+        if !ids.insert(s.id.get_ref().clone()) {
+            c.error(
+                s.id.span(),
+                format!(
+                    "step id {:?} is used twice in this sequence",
+                    s.id.get_ref()
+                ),
+            );
+        }
+        let at: Option<Moment> = c.parse(&s.at);
+        let every: Option<Option<Minutes>> = match &s.every {
+            None => Some(None),
+            Some(e) => match c.parse::<Minutes>(e) {
+                Some(m) if m.get() <= 0 => {
+                    c.error(e.span(), "a repeat cadence must be longer than zero");
+                    None
+                }
+                Some(m) => {
+                    if at.is_some_and(|a| a.anchor == Anchor::Resolution) {
+                        c.error(
+                            e.span(),
+                            "a step counted from resolution cannot repeat while the incident is open",
+                        );
+                    }
+                    Some(Some(m))
+                }
+                None => None,
+            },
+        };
+        let only_if_unresolved = match &s.only_if {
+            None => false,
+            Some(t) if t.get_ref() == "unresolved" => true,
+            Some(t) => {
+                c.error(t.span(), "only_if accepts \"unresolved\"");
+                false
+            }
+        };
+        let channel: Option<Channel> = c.parse(&s.channel);
+        let audience = match s.audience.get_ref().as_str() {
+            "public" => Some(Audience::Public),
+            "affected_accounts" => Some(Audience::AffectedAccounts),
+            _ => {
+                c.error(
+                    s.audience.span(),
+                    "audience is \"public\" (the status page) or \"affected_accounts\"",
+                );
+                None
+            }
+        };
+        match (channel, audience) {
+            (Some(Channel::StatusPage), Some(Audience::AffectedAccounts)) => c.error(
+                s.audience.span(),
+                "the status page is public: use audience = \"public\" for status_page steps",
+            ),
+            (Some(ch), Some(Audience::Public)) if ch != Channel::StatusPage => c.error(
+                s.audience.span(),
+                format!("a {ch} step goes to accounts: use audience = \"affected_accounts\""),
+            ),
+            _ => {}
+        }
+        let template = c.key("template", &s.template);
+        if let Some(t) = &template {
+            if !templates.contains_key(t) {
+                c.error(
+                    s.template.span(),
+                    format!("no template {:?} in [templates]", t.as_str()),
+                );
+            }
+        }
+        if let (Some(id), Some(at), Some(every), Some(channel), Some(audience), Some(template)) =
+            (id, at, every, channel, audience, template)
+        {
+            out.push(CommStep {
+                id,
+                at,
+                every,
+                only_if_unresolved,
+                channel,
+                audience,
+                template,
+            });
+        }
+    }
+    out
+}
+
+fn escalation_step(
+    c: &mut Checker<'_>,
+    people: &BTreeMap<Key, Person>,
+    tiers: &[Key],
+    raw: Spanned<raw::RawEscalationStep>,
+) -> Option<EscalationStep> {
+    let e = raw.into_inner();
+    let at = c.parse::<Moment>(&e.at);
+    let actor = c.non_empty(&e.actor, "an escalation actor");
+    let action = c.non_empty(&e.action, "an escalation action");
+    if e.notify.get_ref().is_empty() {
+        c.error(
+            e.notify.span(),
+            "an escalation step must notify at least one named person",
+        );
+    }
+    let notify: Vec<Key> = e
+        .notify
+        .get_ref()
+        .iter()
+        .filter_map(|p| c.person(people, p))
+        .collect();
+    let channel = c.parse::<InternalChannel>(&e.channel);
+    let mut when_any = Vec::new();
+    for cond in e.when_any {
+        let span = cond.span();
+        let cond = cond.into_inner();
+        match (cond.affected_accounts_over, &cond.duration_over) {
+            (Some(count), None) => {
+                let tier = match &cond.tier {
+                    Some(t) => match c.tier(tiers, t) {
+                        Some(k) => Some(k),
+                        None => continue,
+                    },
+                    None => None,
+                };
+                when_any.push(Condition::AffectedAccountsOver { tier, count });
+            }
+            (None, Some(d)) if cond.tier.is_none() => {
+                if let Some(m) = c.parse(d) {
+                    when_any.push(Condition::DurationOver(m));
+                }
+            }
+            _ => c.error(
+                span,
+                "a condition is either { tier = \"…\", affected_accounts_over = N } or { duration_over = \"1h\" }",
+            ),
+        }
+    }
+    Some(EscalationStep {
+        at: at?,
+        actor,
+        action,
+        notify,
+        channel: channel?,
+        target: e.target.map(Spanned::into_inner),
+        information: e.information.into_iter().map(Spanned::into_inner).collect(),
+        when_any,
+    })
+}
+
+fn sla_schedules(
+    c: &mut Checker<'_>,
+    raw: BTreeMap<Text, Spanned<raw::RawSlaSchedule>>,
+) -> BTreeMap<Key, SlaSchedule> {
+    let mut out = BTreeMap::new();
+    for (name, s) in raw {
+        let Some(key) = c.key("SLA schedule", &name) else {
+            continue;
+        };
+        let s = s.into_inner();
+        let mut tiers: Vec<(Range<usize>, SlaTier)> = Vec::new();
+        for t in s.tiers.get_ref() {
+            let below = c.percent(
+                &t.get_ref().uptime_below,
+                "uptime_below",
+                Some(Decimal::ONE_HUNDRED),
+            );
+            let credit = c.percent(&t.get_ref().credit_percent, "credit_percent", None);
+            tiers.push((
+                t.span(),
+                SlaTier {
+                    uptime_below: below,
+                    credit_percent: credit,
+                },
+            ));
+        }
+        if tiers.is_empty() {
+            c.error(
+                s.tiers.span(),
+                "an SLA schedule needs at least one tier { uptime_below = \"99.9\", credit_percent = \"10\" }",
+            );
+        }
+        tiers.sort_by(|a, b| b.1.uptime_below.cmp(&a.1.uptime_below));
+        for pair in tiers.windows(2) {
+            let (higher, lower) = (&pair[0], &pair[1]);
+            if higher.1.uptime_below == lower.1.uptime_below {
+                c.error(
+                    lower.0.clone(),
+                    format!("two tiers share the threshold {}%", lower.1.uptime_below),
+                );
+            } else if lower.1.credit_percent < higher.1.credit_percent {
+                c.error(
+                    lower.0.clone(),
+                    format!(
+                        "credit must not shrink as uptime falls: below {}% gives {}% but below {}% gives {}%",
+                        higher.1.uptime_below,
+                        higher.1.credit_percent,
+                        lower.1.uptime_below,
+                        lower.1.credit_percent
+                    ),
+                );
+            }
+        }
+        let cap_percent = s
+            .cap_percent
+            .as_ref()
+            .map_or(Decimal::ONE_HUNDRED, |v| c.percent(v, "cap_percent", None));
+        let minimum_credit = s
+            .minimum_credit
+            .as_ref()
+            .map(|m| c.amounts(m))
+            .unwrap_or_default();
+        out.insert(
+            key.clone(),
+            SlaSchedule {
+                name: key,
+                description: s
+                    .description
+                    .map_or_else(String::new, Spanned::into_inner),
+                source: s.source.map(Spanned::into_inner),
+                tiers: tiers.into_iter().map(|(_, t)| t).collect(),
+                cap_percent,
+                minimum_credit,
+            },
+        );
+    }
+    out
+}
+
+fn remediation(
+    c: &mut Checker<'_>,
+    tiers: &[Key],
+    severities: &[Key],
+    people: &BTreeMap<Key, Person>,
+    schedules: &BTreeMap<Key, SlaSchedule>,
+    raw: Spanned<raw::RawRemediation>,
+) -> Option<Remediation> {
+    let section_span = raw.span();
+    let r = raw.into_inner();
+    let day_basis = match &r.credit_day_basis {
+        None => Some(DayBasis::DaysInMonth),
+        Some(v) => match u32::try_from(v.get_ref().0) {
+            Ok(n) if (1..=31).contains(&n) => Some(DayBasis::Fixed(n)),
+            _ => {
+                c.error(
+                    v.span(),
+                    "credit_day_basis is \"days_in_month\" or a whole number of days from 1 to 31",
+                );
+                None
+            }
+        },
+    };
+    let contract_sla = match r.contract_sla.as_ref().map(|t| (t, t.get_ref().as_str())) {
+        None | Some((_, "greater_of")) => Some(ContractSla::GreaterOf),
+        Some((_, "in_addition")) => Some(ContractSla::InAddition),
+        Some((_, "ignore")) => Some(ContractSla::Ignore),
+        Some((t, _)) => {
+            c.error(
+                t.span(),
+                "contract_sla is \"greater_of\", \"in_addition\" or \"ignore\"",
+            );
+            None
+        }
+    };
+
+    let mut rules = Vec::new();
+    let mut spans = Vec::new();
+    for (i, rule) in r.rule.into_iter().enumerate() {
+        let span = rule.span();
+        let rule = rule.into_inner();
+        if let Some(built) = remediation_rule(c, tiers, severities, people, schedules, i + 1, span.clone(), rule) {
+            rules.push(built);
+            spans.push(span);
+        }
+    }
+    coverage(c, tiers, severities, &rules, &spans, section_span);
+    Some(Remediation {
+        day_basis: day_basis?,
+        contract_sla: contract_sla?,
+        rules,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn remediation_rule(
+    c: &mut Checker<'_>,
+    tiers: &[Key],
+    severities: &[Key],
+    people: &BTreeMap<Key, Person>,
+    schedules: &BTreeMap<Key, SlaSchedule>,
+    number: usize,
+    span: Range<usize>,
+    rule: raw::RawRule,
+) -> Option<RemediationRule> {
+    let tier = c.tier(tiers, &rule.tier);
+    let severity = c
+        .severity_index(severities, &rule.severity)
+        .map(|i| severities[i].clone());
+    let duration_over = rule.duration_over.as_ref().and_then(|d| c.parse(d));
+    let duration_at_most = rule.duration_at_most.as_ref().and_then(|d| c.parse(d));
+    let approver = match &rule.approver {
+        None => {
+            c.error(span, NEEDS_APPROVER);
+            None
+        }
+        Some(a) => c.person(people, a),
+    };
+    if rule.remedies.get_ref().is_empty() {
+        c.error(
+            rule.remedies.span(),
+            "say what the account receives; use [{ kind = \"none\" }] for nothing",
+        );
+    }
+    let remedies: Vec<Remedy> = rule
+        .remedies
+        .into_inner()
+        .into_iter()
+        .filter_map(|r| remedy(c, people, schedules, r))
+        .collect();
+    Some(RemediationRule {
+        number,
+        tier: tier?,
+        severity: severity?,
+        duration_over,
+        duration_at_most,
+        remedies,
+        automatic: rule.automatic,
+        approver: approver?,
+    })
+}
+
+fn remedy(
+    c: &mut Checker<'_>,
+    people: &BTreeMap<Key, Person>,
+    schedules: &BTreeMap<Key, SlaSchedule>,
+    raw: Spanned<raw::RawRemedy>,
+) -> Option<Remedy> {
+    let span = raw.span();
+    let r = raw.into_inner();
+    let kind = r.kind.get_ref().as_str();
+    let allowed: &[&str] = match kind {
+        "service_credit" => &["days"],
+        "percent_of_fee" => &["percent"],
+        "fixed_credit" => &["amounts"],
+        "sla_credit" => &["schedule"],
+        "apology" => &["from_role"],
+        "acknowledgment" | "status_page_only" | "none" => &[],
+        _ => {
+            c.error(
+                r.kind.span(),
+                format!(
+                    "unknown remedy kind {kind:?}; use service_credit, percent_of_fee, fixed_credit, sla_credit, acknowledgment, apology, status_page_only or none"
+                ),
+            );
+            return None;
+        }
+    };
+    let given = [
+        ("days", r.days.is_some()),
+        ("percent", r.percent.is_some()),
+        ("amounts", r.amounts.is_some()),
+        ("schedule", r.schedule.is_some()),
+        ("from_role", r.from_role.is_some()),
+    ];
+    for (field, present) in given {
+        if present && !allowed.contains(&field) {
+            c.error(
+                span.clone(),
+                format!("a {kind} remedy takes no `{field}`"),
+            );
+        }
+    }
+    let missing = |c: &mut Checker<'_>, field: &str, example: &str| {
+        c.error(
+            span.clone(),
+            format!("a {kind} remedy needs `{field}`, e.g. {example}"),
+        );
+    };
+    match kind {
+        "service_credit" => match &r.days {
+            Some(d) => {
+                let days = c.percent(d, "days", Some(Decimal::from(31)));
+                Some(Remedy::ServiceCreditDays(days))
+            }
+            None => {
+                missing(c, "days", "{ kind = \"service_credit\", days = 7 }");
+                None
+            }
+        },
+        "percent_of_fee" => match &r.percent {
+            Some(p) => Some(Remedy::PercentOfMonthlyFee(c.percent(
+                p,
+                "percent",
+                Some(Decimal::ONE_HUNDRED),
+            ))),
+            None => {
+                missing(c, "percent", "{ kind = \"percent_of_fee\", percent = \"10\" }");
+                None
+            }
+        },
+        "fixed_credit" => match &r.amounts {
+            Some(a) => Some(Remedy::Fixed(c.amounts(a))),
+            None => {
+                missing(
+                    c,
+                    "amounts",
+                    "{ kind = \"fixed_credit\", amounts = { USD = \"50.00\" } }",
+                );
+                None
+            }
+        },
+        "sla_credit" => match &r.schedule {
+            Some(s) if s.get_ref() == "contract" => Some(Remedy::SlaCredit(None)),
+            Some(s) => {
+                let key = c.key("SLA schedule", s)?;
+                if schedules.contains_key(&key) {
+                    Some(Remedy::SlaCredit(Some(key)))
+                } else {
+                    c.error(
+                        s.span(),
+                        format!(
+                            "no SLA schedule {:?} in [sla_schedules] (or use schedule = \"contract\" for each account's own)",
+                            key.as_str()
+                        ),
+                    );
+                    None
+                }
+            }
+            None => Some(Remedy::SlaCredit(None)),
+        },
+        "apology" => match &r.from_role {
+            Some(role) => {
+                let holders: Vec<&Person> = people
+                    .values()
+                    .filter(|p| p.role.eq_ignore_ascii_case(role.get_ref().trim()))
+                    .collect();
+                match holders.as_slice() {
+                    [one] => Some(Remedy::Apology(one.key.clone())),
+                    [] => {
+                        c.error(
+                            role.span(),
+                            format!(
+                                "a named apology needs a person: nobody in [people] has the role {:?}",
+                                role.get_ref()
+                            ),
+                        );
+                        None
+                    }
+                    many => {
+                        let names: Vec<&str> = many.iter().map(|p| p.name.as_str()).collect();
+                        c.error(
+                            role.span(),
+                            format!(
+                                "the role {:?} is held by {}: a named apology needs exactly one person",
+                                role.get_ref(),
+                                names.join(" and ")
+                            ),
+                        );
+                        None
+                    }
+                }
+            }
+            None => {
+                missing(c, "from_role", "{ kind = \"apology\", from_role = \"VP Support\" }");
+                None
+            }
+        },
+        "acknowledgment" => Some(Remedy::Acknowledgment),
+        "status_page_only" => Some(Remedy::StatusPageOnly),
+        _ => Some(Remedy::Nothing),
+    }
+}
+
+/// Every tier × severity must be decided for every duration, exactly once: a gap means an
+/// account with no decision, an overlap means two decisions.
+fn coverage(
+    c: &mut Checker<'_>,
+    tiers: &[Key],
+    severities: &[Key],
+    rules: &[RemediationRule],
+    spans: &[Range<usize>],
+    section: Range<usize>,
+) {
+    for tier in tiers {
+        for sev in severities {
+            let cell: Vec<usize> = (0..rules.len())
+                .filter(|&i| &rules[i].tier == tier && &rules[i].severity == sev)
+                .collect();
+            if cell.is_empty() {
+                c.error(
+                    section.clone(),
+                    format!(
+                        "the remediation matrix has no rule for tier {tier} at {sev}: every tier × severity needs a decision (use remedies = [{{ kind = \"none\" }}] for none)"
+                    ),
+                );
+                continue;
+            }
+            // Probe durations at every boundary and just beside it.
+            let mut probes = BTreeSet::from([0i64, i64::from(u32::MAX)]);
+            for &i in &cell {
+                for m in [rules[i].duration_over, rules[i].duration_at_most]
+                    .into_iter()
+                    .flatten()
+                {
+                    probes.extend([m.get(), m.get() + 1, (m.get() - 1).max(0)]);
+                }
+            }
+            for probe in probes {
+                let d = Minutes::new(probe);
+                let hits: Vec<usize> = cell
+                    .iter()
+                    .copied()
+                    .filter(|&i| rules[i].covers(d))
+                    .collect();
+                match hits.as_slice() {
+                    [] => {
+                        c.error(
+                            spans[cell[0]].clone(),
+                            format!(
+                                "no remediation rule for tier {tier} at {sev} when the incident lasts {d}: the duration bands leave a gap"
+                            ),
+                        );
+                        break;
+                    }
+                    [_] => {}
+                    [_, second, ..] => {
+                        c.error(
+                            spans[*second].clone(),
+                            format!(
+                                "two remediation rules for tier {tier} at {sev} apply when the incident lasts {d}: make the duration bands not overlap (duration_over / duration_at_most)"
+                            ),
+                        );
+                        break;
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn reviews(
+    c: &mut Checker<'_>,
+    people: &BTreeMap<Key, Person>,
+    severities: &[Key],
+    raw: Vec<Spanned<raw::RawReview>>,
+) -> Vec<ReviewTask> {
+    let mut out = Vec::new();
+    let mut ids = BTreeSet::new();
+    let mut customer_facing = false;
+    let first_span = raw.first().map(Spanned::span);
+    for r in raw {
+        let r = r.into_inner();
+        let id = c.key("review task id", &r.id);
+        if !ids.insert(r.id.get_ref().clone()) {
+            c.error(r.id.span(), format!("review task {:?} is declared twice", r.id.get_ref()));
+        }
+        let title = c.non_empty(&r.title, "a review task title");
+        let due = c.parse::<Moment>(&r.due);
+        if let Some(d) = due {
+            if d.anchor != Anchor::Resolution {
+                c.error(
+                    r.due.span(),
+                    "a review task is due after resolution: write \"resolution + 24h\" or \"resolution + 5 business days\"",
+                );
+            }
+        }
+        let owner = c.person(people, &r.owner);
+        let participants = r
+            .participants
+            .iter()
+            .filter_map(|p| c.person(people, p))
+            .collect();
+        let sevs = r.severities.as_ref().map(|list| {
+            list.iter()
+                .filter_map(|s| c.severity_index(severities, s))
+                .collect()
+        });
+        customer_facing |= r.customer_facing;
+        if let (Some(id), Some(due), Some(owner)) = (id, due, owner) {
+            out.push(ReviewTask {
+                id,
+                title,
+                due,
+                owner,
+                participants,
+                customer_facing: r.customer_facing,
+                severities: sevs,
+            });
+        }
+    }
+    if !customer_facing {
+        c.error(
+            first_span.unwrap_or(0..0),
+            "the post-incident review must end with a customer-facing closure: mark the customer RCA task customer_facing = true",
+        );
+    }
+    out
+}
