@@ -10,3 +10,8 @@ pub mod domain;
 pub mod money;
 pub mod playbook;
 pub mod time;
+pub mod account;
+pub mod classify;
+pub mod incident;
+pub mod plan;
+pub mod remediation;

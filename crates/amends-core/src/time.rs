@@ -378,6 +378,13 @@ impl BusinessCalendar {
     pub fn resolve(&self, moment: Moment, anchors: &Anchors) -> Option<Timestamp> {
         let base = anchors.get(moment.anchor)?;
         Some(match moment.delay {
+            // Whole days ("24h", "30d") are calendar days in the calendar's zone, so a
+            // deadline a month out keeps its wall-clock time across a daylight-saving change.
+            Delay::Exact(m) if m.get() > 0 && m.get() % (24 * 60) == 0 => self
+                .zone
+                .local(base)
+                .checked_add((m.get() / (24 * 60)).days())
+                .map_or(base, |z| z.timestamp()),
             Delay::Exact(m) => base.saturating_add(m.duration()).unwrap_or(base),
             Delay::BusinessDays(n) => self.add_business_days(base, n),
         })
@@ -549,6 +556,12 @@ mod tests {
         let res: Moment = "resolution + 1h".parse().unwrap();
         assert_eq!(cal.resolve(res, &anchors), None);
         anchors.resolution = Some(at("2024-10-15T14:00:00-04:00"));
+        // Whole days keep the wall-clock time across the November DST change.
+        let month: Moment = "resolution + 30d".parse().unwrap();
+        assert_eq!(
+            cal.resolve(month, &anchors),
+            Some(at("2024-11-14T14:00:00-05:00"))
+        );
         assert_eq!(
             cal.resolve(res, &anchors),
             Some(at("2024-10-15T15:00:00-04:00"))

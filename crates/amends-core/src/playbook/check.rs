@@ -760,8 +760,11 @@ fn remediation(
     let r = raw.into_inner();
     let day_basis = match &r.credit_day_basis {
         None => Some(DayBasis::DaysInMonth),
-        Some(v) => match u32::try_from(v.get_ref().0) {
-            Ok(n) if (1..=31).contains(&n) => Some(DayBasis::Fixed(n)),
+        Some(v) => match v.get_ref() {
+            raw::DayBasisText::Word(w) if w == "days_in_month" => Some(DayBasis::DaysInMonth),
+            raw::DayBasisText::Days(n) if (1..=31).contains(n) => {
+                Some(DayBasis::Fixed(u32::try_from(*n).unwrap_or(30)))
+            }
             _ => {
                 c.error(
                     v.span(),

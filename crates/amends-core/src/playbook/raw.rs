@@ -112,7 +112,7 @@ pub(super) struct RawStep {
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawRemediation {
-    pub credit_day_basis: Option<Spanned<Exact>>,
+    pub credit_day_basis: Option<Spanned<DayBasisText>>,
     pub contract_sla: Option<Text>,
     #[serde(default)]
     pub rule: Vec<Spanned<RawRule>>,
@@ -231,4 +231,12 @@ impl<'de> serde::Deserialize<'de> for Exact {
         }
         d.deserialize_any(V)
     }
+}
+
+/// `credit_day_basis`: the word `"days_in_month"` or a whole number of days.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(untagged, expecting = "\"days_in_month\" or a whole number of days such as 30")]
+pub(super) enum DayBasisText {
+    Days(i64),
+    Word(String),
 }

@@ -1,0 +1,443 @@
+//! The customer accounts a plan is made for, read from CSV (one contact per row) or JSON
+//! (any number of contacts), and checked against the playbook: an account whose tier or SLA
+//! schedule the policy does not know would otherwise get no decision at all.
+//!
+//! Loading is all or nothing. Every bad row is reported with its row and line number, and no
+//! account is returned unless all of them are good, so a plan is never made for a silently
+//! shortened customer list.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::domain::{AccountId, Channel, Key};
+use crate::money::{Currency, Money};
+use crate::playbook::Playbook;
+use crate::time::Zone;
+
+/// A customer account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    /// Id in the company's own systems.
+    pub id: AccountId,
+    /// Company name.
+    pub name: String,
+    /// Tier, one of the playbook's.
+    pub tier: Key,
+    /// Free segment label (region, industry, plan family).
+    pub segment: Option<String>,
+    /// What the account pays per month; credits are computed from it.
+    pub monthly_fee: Money,
+    /// The contractual SLA credit schedule, if the contract has one.
+    pub sla: Option<Key>,
+    /// Named account owner (CSM or account manager).
+    pub owner: Option<String>,
+    /// People to tell, at least one.
+    pub contacts: Vec<Contact>,
+}
+
+/// A person at the customer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    /// Full name.
+    pub name: String,
+    /// Email address, if known.
+    pub email: Option<String>,
+    /// Phone number (SMS and calls), if known.
+    pub phone: Option<String>,
+    /// How they prefer to hear from us.
+    pub preferred_channel: Channel,
+    /// Their time zone: every time we show them is in it.
+    pub zone: Zone,
+}
+
+/// The CSV header amends expects, in order. Extra columns are refused so a typo in a header
+/// is not silently ignored.
+pub const CSV_COLUMNS: [&str; 13] = [
+    "id",
+    "name",
+    "tier",
+    "segment",
+    "monthly_fee",
+    "currency",
+    "sla",
+    "owner",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "preferred_channel",
+    "time_zone",
+];
+
+/// One account's fields as text, before parsing: the shape shared by CSV rows and JSON objects.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAccount {
+    id: String,
+    name: String,
+    tier: String,
+    #[serde(default)]
+    segment: Option<String>,
+    monthly_fee: String,
+    currency: String,
+    #[serde(default)]
+    sla: Option<String>,
+    #[serde(default)]
+    owner: Option<String>,
+    #[serde(default)]
+    contacts: Vec<RawContact>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawContact {
+    name: String,
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    phone: Option<String>,
+    preferred_channel: String,
+    time_zone: String,
+}
+
+/// Turns raw accounts into checked ones, caching parsed zones (a million accounts share a few
+/// dozen zones).
+struct Builder<'p> {
+    playbook: &'p Playbook,
+    zones: HashMap<String, Zone>,
+    seen: HashMap<AccountId, usize>,
+}
+
+impl Builder<'_> {
+    fn zone(&mut self, name: &str) -> Result<Zone, String> {
+        if let Some(z) = self.zones.get(name) {
+            return Ok(z.clone());
+        }
+        let z: Zone = name.parse().map_err(|e| format!("time_zone: {e}"))?;
+        self.zones.insert(name.to_string(), z.clone());
+        Ok(z)
+    }
+
+    /// `position` is the 1-based row (CSV) or array index + 1 (JSON), for duplicate reports.
+    fn account(&mut self, raw: RawAccount, position: usize) -> Result<Account, String> {
+        let id: AccountId = raw.id.parse().map_err(|e| format!("id: {e}"))?;
+        if let Some(first) = self.seen.insert(id.clone(), position) {
+            return Err(format!(
+                "account {id:?} appears twice (first at {first}); ids must be unique"
+            ));
+        }
+        let name = non_empty(&raw.name, "name")?;
+        let tier = Key::parse("tier", raw.tier.trim()).map_err(|e| format!("tier: {e}"))?;
+        if self.playbook.tier_index(tier.as_str()).is_none() {
+            return Err(format!(
+                "tier: {:?} is not one of the playbook's tiers ({})",
+                tier.as_str(),
+                self.playbook
+                    .tiers
+                    .iter()
+                    .map(Key::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        let currency: Currency = raw.currency.parse().map_err(|e| format!("currency: {e}"))?;
+        let monthly_fee =
+            Money::parse(&raw.monthly_fee, currency).map_err(|e| format!("monthly_fee: {e}"))?;
+        let sla = match blank_to_none(raw.sla) {
+            None => None,
+            Some(s) => {
+                let key = Key::parse("SLA schedule", &s).map_err(|e| format!("sla: {e}"))?;
+                if !self.playbook.sla_schedules.contains_key(&key) {
+                    return Err(format!(
+                        "sla: the playbook has no SLA schedule {:?} (it has: {})",
+                        key.as_str(),
+                        self.playbook
+                            .sla_schedules
+                            .keys()
+                            .map(Key::as_str)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                }
+                Some(key)
+            }
+        };
+        if raw.contacts.is_empty() {
+            return Err("an account needs at least one contact to be told anything".into());
+        }
+        let mut contacts = Vec::with_capacity(raw.contacts.len());
+        for c in raw.contacts {
+            contacts.push(self.contact(c)?);
+        }
+        Ok(Account {
+            id,
+            name,
+            tier,
+            segment: blank_to_none(raw.segment),
+            monthly_fee,
+            sla,
+            owner: blank_to_none(raw.owner),
+            contacts,
+        })
+    }
+
+    fn contact(&mut self, raw: RawContact) -> Result<Contact, String> {
+        let name = non_empty(&raw.name, "contact_name")?;
+        let email = blank_to_none(raw.email);
+        if let Some(e) = &email {
+            if !e.contains('@') || e.contains(char::is_whitespace) {
+                return Err(format!("contact_email: {e:?} is not an email address"));
+            }
+        }
+        let phone = blank_to_none(raw.phone);
+        let preferred_channel: Channel = raw
+            .preferred_channel
+            .parse()
+            .map_err(|e| format!("preferred_channel: {e}"))?;
+        let reachable = match preferred_channel {
+            Channel::Email => email.is_some(),
+            Channel::Sms | Channel::Phone => phone.is_some(),
+            Channel::Chat => true,
+            Channel::StatusPage | Channel::Preferred => {
+                return Err(format!(
+                    "preferred_channel: {preferred_channel} is not a way to reach one person; use email, sms, chat or phone"
+                ));
+            }
+        };
+        if !reachable {
+            return Err(format!(
+                "preferred_channel is {preferred_channel} but the contact has no {}",
+                if preferred_channel == Channel::Email {
+                    "email"
+                } else {
+                    "phone number"
+                }
+            ));
+        }
+        let zone = self.zone(raw.time_zone.trim())?;
+        Ok(Contact {
+            name,
+            email,
+            phone,
+            preferred_channel,
+            zone,
+        })
+    }
+}
+
+fn non_empty(s: &str, field: &str) -> Result<String, String> {
+    let t = s.trim();
+    if t.is_empty() {
+        Err(format!("{field} is empty"))
+    } else {
+        Ok(t.to_string())
+    }
+}
+
+fn blank_to_none(s: Option<String>) -> Option<String> {
+    s.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+}
+
+/// Parses accounts from CSV text with the [`CSV_COLUMNS`] header.
+///
+/// Errors name the row (1 = first data row) and the line in the file.
+pub fn parse_csv(file: &str, text: &str, playbook: &Playbook) -> Result<Vec<Account>, Diagnostics> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers = match reader.headers() {
+        Ok(h) => h.clone(),
+        Err(e) => {
+            return Err(Diagnostics(vec![Diagnostic::at(
+                file,
+                text,
+                0..0,
+                format!("cannot read the CSV header: {e}"),
+            )]));
+        }
+    };
+    let got: Vec<&str> = headers.iter().collect();
+    if got != CSV_COLUMNS {
+        let header_len = text.find('\n').unwrap_or(text.len());
+        return Err(Diagnostics(vec![Diagnostic::at(
+            file,
+            text,
+            0..header_len,
+            format!(
+                "the header must be exactly: {}",
+                CSV_COLUMNS.join(",")
+            ),
+        )]));
+    }
+    let mut builder = Builder {
+        playbook,
+        zones: HashMap::new(),
+        seen: HashMap::new(),
+    };
+    let mut accounts = Vec::new();
+    let mut problems = Vec::new();
+    let mut record = csv::StringRecord::new();
+    let mut row = 0usize;
+    loop {
+        let start = reader.position().byte();
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                row += 1;
+                let start = usize::try_from(start).unwrap_or(0);
+                let at = |msg: String| {
+                    let line_end = text[start.min(text.len())..]
+                        .find('\n')
+                        .map_or(text.len(), |i| start + i);
+                    Diagnostic::at(file, text, start..line_end, format!("row {row}: {msg}"))
+                };
+                let f = |i: usize| record.get(i).unwrap_or("").to_string();
+                let raw = RawAccount {
+                    id: f(0),
+                    name: f(1),
+                    tier: f(2),
+                    segment: Some(f(3)),
+                    monthly_fee: f(4),
+                    currency: f(5),
+                    sla: Some(f(6)),
+                    owner: Some(f(7)),
+                    contacts: vec![RawContact {
+                        name: f(8),
+                        email: Some(f(9)),
+                        phone: Some(f(10)),
+                        preferred_channel: f(11),
+                        time_zone: f(12),
+                    }],
+                };
+                match builder.account(raw, row) {
+                    Ok(a) => accounts.push(a),
+                    Err(msg) => problems.push(at(msg)),
+                }
+            }
+            Err(e) => {
+                let (offset, line) = e
+                    .position()
+                    .map_or((start, 0), |p| (p.byte(), p.line()));
+                let offset = usize::try_from(offset).unwrap_or(0);
+                problems.push(Diagnostic::at(
+                    file,
+                    text,
+                    offset..offset,
+                    format!("row {}: {} (line {line})", row + 1, csv_message(&e)),
+                ));
+                break;
+            }
+        }
+    }
+    finish(accounts, problems)
+}
+
+fn csv_message(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => format!(
+            "has {len} fields but the header has {expected_len}; quote values that contain commas"
+        ),
+        csv::ErrorKind::Utf8 { .. } => "is not valid UTF-8".to_string(),
+        _ => e.to_string(),
+    }
+}
+
+/// Parses accounts from a JSON array of account objects (see `docs/inputs.md`).
+pub fn parse_json(file: &str, text: &str, playbook: &Playbook) -> Result<Vec<Account>, Diagnostics> {
+    let raws: Vec<RawAccount> = serde_json::from_str(text).map_err(|e| json_error(file, text, &e))?;
+    let mut builder = Builder {
+        playbook,
+        zones: HashMap::new(),
+        seen: HashMap::new(),
+    };
+    let mut accounts = Vec::with_capacity(raws.len());
+    let mut problems = Vec::new();
+    // Locate each object for error messages: the n-th top-level `{`.
+    let starts = top_level_object_starts(text);
+    for (i, raw) in raws.into_iter().enumerate() {
+        let id = raw.id.clone();
+        match builder.account(raw, i + 1) {
+            Ok(a) => accounts.push(a),
+            Err(msg) => {
+                let at = starts.get(i).copied().unwrap_or(0);
+                problems.push(Diagnostic::at(
+                    file,
+                    text,
+                    at..at + 1,
+                    format!("account #{} (id {id:?}): {msg}", i + 1),
+                ));
+            }
+        }
+    }
+    finish(accounts, problems)
+}
+
+fn finish(accounts: Vec<Account>, problems: Vec<Diagnostic>) -> Result<Vec<Account>, Diagnostics> {
+    if problems.is_empty() {
+        Ok(accounts)
+    } else {
+        Err(Diagnostics(problems))
+    }
+}
+
+/// A serde_json error as a diagnostic at its line and column.
+pub(crate) fn json_error(file: &str, text: &str, e: &serde_json::Error) -> Diagnostics {
+    let offset = byte_offset(text, e.line(), e.column());
+    let message = e.to_string();
+    // serde_json appends " at line L column C"; the diagnostic shows the place itself.
+    let message = message
+        .rsplit_once(" at line ")
+        .map_or(message.as_str(), |(m, _)| m)
+        .to_string();
+    Diagnostics(vec![Diagnostic::at(file, text, offset..offset, message)])
+}
+
+fn byte_offset(text: &str, line: usize, column: usize) -> usize {
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    (line_start + column.saturating_sub(1)).min(text.len())
+}
+
+fn top_level_object_starts(text: &str) -> Vec<usize> {
+    let mut starts = Vec::new();
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for (i, b) in text.bytes().enumerate() {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                if depth == 1 && b == b'{' {
+                    starts.push(i);
+                }
+                depth += 1;
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    starts
+}
+
+/// Counts accounts per tier, in the playbook's tier order (for summaries).
+pub fn count_by_tier<'a>(
+    playbook: &Playbook,
+    accounts: impl IntoIterator<Item = &'a Account>,
+) -> BTreeMap<usize, usize> {
+    let mut counts = BTreeMap::new();
+    for a in accounts {
+        if let Some(i) = playbook.tier_index(a.tier.as_str()) {
+            *counts.entry(i).or_insert(0) += 1;
+        }
+    }
+    counts
+}

@@ -1,0 +1,319 @@
+//! The incident as the people handling it describe it: what failed, since when, for whom.
+//! Read from TOML or JSON and checked against the playbook and the account list before any
+//! planning starts.
+
+use std::collections::BTreeSet;
+
+use jiff::Timestamp;
+
+use crate::account::{Account, json_error};
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::domain::{AccountId, FailureType, Key};
+use crate::playbook::Playbook;
+use crate::time::{self, Anchors, Minutes};
+
+/// A checked incident description.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Incident {
+    /// The company's incident id (`INC-2024-1015`).
+    pub id: String,
+    /// A short title customers could read.
+    pub title: String,
+    /// The kind of failure.
+    pub failure_type: FailureType,
+    /// The features or services that failed, in customers' words.
+    pub features: Vec<String>,
+    /// Whether a core feature is affected.
+    pub core_feature: bool,
+    /// Whether customers have a workaround.
+    pub workaround: bool,
+    /// When it started, was detected, and was resolved (if it was).
+    pub anchors: Anchors,
+    /// Who is affected.
+    pub scope: Scope,
+    /// The cause in plain words, once known.
+    pub known_cause: Option<String>,
+    /// A person's decision to use another severity than the policy gives, with the reason.
+    pub severity_override: Option<SeverityOverride>,
+}
+
+/// Which accounts an incident affects.
+///
+/// An account is affected if it is listed in `accounts`, or if it matches the tier and segment
+/// filters: its tier is in `tiers` (or `tiers` is empty) and its segment in `segments` (or
+/// `segments` is empty). `all` affects every account.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scope {
+    /// Every account.
+    pub all: bool,
+    /// Affected tiers.
+    pub tiers: Vec<Key>,
+    /// Affected segments.
+    pub segments: Vec<String>,
+    /// Explicitly affected accounts.
+    pub accounts: BTreeSet<AccountId>,
+}
+
+impl Scope {
+    /// True if `account` is affected.
+    pub fn contains(&self, account: &Account) -> bool {
+        if self.all || self.accounts.contains(&account.id) {
+            return true;
+        }
+        if self.tiers.is_empty() && self.segments.is_empty() {
+            return false;
+        }
+        (self.tiers.is_empty() || self.tiers.contains(&account.tier))
+            && (self.segments.is_empty()
+                || account
+                    .segment
+                    .as_ref()
+                    .is_some_and(|s| self.segments.iter().any(|x| x.eq_ignore_ascii_case(s))))
+    }
+}
+
+/// A severity chosen by a person instead of the policy's classification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeverityOverride {
+    /// The severity id.
+    pub severity: Key,
+    /// Why, in words that will stand in the audit trail.
+    pub reason: String,
+}
+
+impl Incident {
+    /// How long the incident lasted, from start to resolution, or to `as_of` while it is open.
+    pub fn duration(&self, as_of: Timestamp) -> Minutes {
+        let end = self.anchors.resolution.unwrap_or(as_of);
+        Minutes::between(self.anchors.start, end).max(Minutes::new(0))
+    }
+
+    /// Parses an incident from TOML.
+    pub fn parse_toml(
+        file: &str,
+        text: &str,
+        playbook: &Playbook,
+        accounts: &[Account],
+    ) -> Result<Incident, Diagnostics> {
+        let raw: RawIncident = toml::from_str(text).map_err(|e| {
+            Diagnostics(vec![Diagnostic::at(
+                file,
+                text,
+                e.span().unwrap_or(0..0),
+                e.message().trim().to_string(),
+            )])
+        })?;
+        check(file, text, raw, playbook, accounts)
+    }
+
+    /// Parses an incident from JSON (same fields as TOML).
+    pub fn parse_json(
+        file: &str,
+        text: &str,
+        playbook: &Playbook,
+        accounts: &[Account],
+    ) -> Result<Incident, Diagnostics> {
+        let raw: RawIncident = serde_json::from_str(text).map_err(|e| json_error(file, text, &e))?;
+        check(file, text, raw, playbook, accounts)
+    }
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIncident {
+    id: String,
+    title: String,
+    #[serde(rename = "type")]
+    failure_type: String,
+    #[serde(default)]
+    features: Vec<String>,
+    core_feature: bool,
+    workaround: bool,
+    started_at: String,
+    detected_at: String,
+    resolved_at: Option<String>,
+    affected: RawScope,
+    known_cause: Option<String>,
+    severity_override: Option<RawOverride>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScope {
+    #[serde(default)]
+    all: bool,
+    #[serde(default)]
+    tiers: Vec<String>,
+    #[serde(default)]
+    segments: Vec<String>,
+    #[serde(default)]
+    accounts: Vec<String>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOverride {
+    severity: String,
+    reason: String,
+}
+
+/// The span of `field`'s key in TOML or JSON text, to point errors at the line a person wrote.
+fn field_span(text: &str, field: &str) -> std::ops::Range<usize> {
+    for (i, _) in text.match_indices(field) {
+        let before = text[..i].chars().next_back();
+        let after = text[i + field.len()..].trim_start_matches([' ', '\t', '"']);
+        let boundary = before.is_none_or(|c| !c.is_alphanumeric() && c != '_');
+        if boundary && (after.starts_with('=') || after.starts_with(':')) {
+            return i..i + field.len();
+        }
+    }
+    0..0
+}
+
+fn check(
+    file: &str,
+    text: &str,
+    raw: RawIncident,
+    playbook: &Playbook,
+    accounts: &[Account],
+) -> Result<Incident, Diagnostics> {
+    let mut problems: Vec<Diagnostic> = Vec::new();
+    let mut err = |field: &str, msg: String| {
+        problems.push(Diagnostic::at(file, text, field_span(text, field), msg));
+    };
+
+    let failure_type = raw
+        .failure_type
+        .parse::<FailureType>()
+        .map_err(|e| err("type", e.to_string()))
+        .ok();
+    let mut instant = |field: &str, value: &str| {
+        time::parse_instant(value)
+            .map_err(|e| err(field, format!("{field}: {e}")))
+            .ok()
+    };
+    let started = instant("started_at", &raw.started_at);
+    let detected = instant("detected_at", &raw.detected_at);
+    let resolved = match &raw.resolved_at {
+        Some(r) if !r.trim().is_empty() => instant("resolved_at", r).map(Some),
+        _ => Some(None),
+    };
+    if raw.id.trim().is_empty() {
+        err("id", "the incident needs an id".into());
+    }
+    if raw.title.trim().is_empty() {
+        err("title", "the incident needs a title".into());
+    }
+    if let (Some(s), Some(d)) = (started, detected) {
+        if d < s {
+            err(
+                "detected_at",
+                format!("detected_at ({d}) is before started_at ({s})"),
+            );
+        }
+    }
+    if let (Some(d), Some(Some(r))) = (detected, resolved) {
+        if r < d {
+            err(
+                "resolved_at",
+                format!("resolved_at ({r}) is before detected_at ({d})"),
+            );
+        }
+    }
+
+    let mut scope = Scope {
+        all: raw.affected.all,
+        segments: raw
+            .affected
+            .segments
+            .iter()
+            .map(|s| s.trim().to_string())
+            .collect(),
+        ..Scope::default()
+    };
+    for t in &raw.affected.tiers {
+        match Key::parse("tier", t.trim()) {
+            Ok(k) if playbook.tier_index(k.as_str()).is_some() => scope.tiers.push(k),
+            _ => err(
+                "tiers",
+                format!(
+                    "affected tier {t:?} is not one of the playbook's tiers ({})",
+                    playbook
+                        .tiers
+                        .iter()
+                        .map(Key::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ),
+        }
+    }
+    let known: BTreeSet<&AccountId> = accounts.iter().map(|a| &a.id).collect();
+    for a in &raw.affected.accounts {
+        match a.parse::<AccountId>() {
+            Ok(id) if known.contains(&id) => {
+                scope.accounts.insert(id);
+            }
+            Ok(id) => err(
+                "accounts",
+                format!("affected account {id:?} is not in the accounts file"),
+            ),
+            Err(e) => err("accounts", e.to_string()),
+        }
+    }
+    if !scope.all && scope.tiers.is_empty() && scope.segments.is_empty() && scope.accounts.is_empty() {
+        err(
+            "affected",
+            "say who is affected: all = true, tiers, segments or accounts".into(),
+        );
+    }
+
+    let severity_override = match raw.severity_override {
+        None => None,
+        Some(o) => {
+            if playbook.severity(o.severity.trim()).is_none() {
+                err(
+                    "severity",
+                    format!("severity_override names unknown severity {:?}", o.severity),
+                );
+            }
+            if o.reason.trim().is_empty() {
+                err(
+                    "reason",
+                    "a severity override needs a reason; it goes into the audit trail".into(),
+                );
+            }
+            Key::parse("severity", o.severity.trim())
+                .ok()
+                .map(|severity| SeverityOverride {
+                    severity,
+                    reason: o.reason.trim().to_string(),
+                })
+        }
+    };
+
+    match (failure_type, started, detected, resolved) {
+        (Some(failure_type), Some(start), Some(detection), Some(resolution)) if problems.is_empty() => {
+            Ok(Incident {
+                id: raw.id.trim().to_string(),
+                title: raw.title.trim().to_string(),
+                failure_type,
+                features: raw.features,
+                core_feature: raw.core_feature,
+                workaround: raw.workaround,
+                anchors: Anchors {
+                    start,
+                    detection,
+                    resolution,
+                },
+                scope,
+                known_cause: raw.known_cause.filter(|c| !c.trim().is_empty()),
+                severity_override,
+            })
+        }
+        _ => {
+            problems.sort_by_key(|d| (d.line, d.column));
+            Err(Diagnostics(problems))
+        }
+    }
+}

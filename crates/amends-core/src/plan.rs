@@ -1,0 +1,416 @@
+//! The recovery planner: a pure function from (playbook, accounts, incident, as-of time) to
+//! the recovery plan — classification with reasons, the communication timeline, each affected
+//! account's messages and remediation, the escalation chain with the conditions that fired,
+//! and the review tasks with due dates on the business calendar.
+
+use jiff::Timestamp;
+
+use crate::account::Account;
+use crate::classify::{self, Classification, Facts};
+use crate::domain::{Channel, Key};
+use crate::incident::Incident;
+use crate::money::Money;
+use crate::playbook::{Audience, CommStep, Condition, Playbook, SeverityLevel};
+use crate::remediation::{self, BillingMonth, Context, Decision, RemediationError, Status};
+use crate::time::Delay;
+
+/// Repeating steps stop after this many occurrences, whatever the cadence: a plan is for
+/// people to read, and an incident open for weeks at a 1-minute cadence is a policy bug.
+pub const MAX_REPEATS: u32 = 2_000;
+
+/// A recovery plan. Borrows the playbook, accounts and incident it was made from.
+#[derive(Debug, Clone)]
+pub struct Plan<'a> {
+    /// The policy.
+    pub playbook: &'a Playbook,
+    /// The incident.
+    pub incident: &'a Incident,
+    /// The moment the plan was made for (durations of open incidents count up to it).
+    pub as_of: Timestamp,
+    /// The facts classification used.
+    pub facts: Facts,
+    /// The severity and why.
+    pub classification: Classification,
+    /// Every message occurrence of the sequence, in time order.
+    pub messages: Vec<Message>,
+    /// Each affected account's plan, highest tier first.
+    pub accounts: Vec<AccountPlan<'a>>,
+    /// The escalation chain.
+    pub escalation: Vec<Escalation>,
+    /// Review tasks with due dates.
+    pub reviews: Vec<Review>,
+}
+
+/// When a message is due.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Due {
+    /// At this instant.
+    At(Timestamp),
+    /// Counted from a resolution that has not happened yet.
+    AwaitingResolution,
+    /// Not sent, and why (e.g. the incident was resolved before an "if unresolved" update).
+    Skipped(Timestamp, String),
+}
+
+/// One occurrence of a communication step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// Index of the step in the severity's communication sequence.
+    pub step: usize,
+    /// 1 for the first occurrence of a repeating step, 2 for the next …
+    pub occurrence: u32,
+    /// When.
+    pub due: Due,
+}
+
+/// One affected account's part of the plan.
+#[derive(Debug, Clone)]
+pub struct AccountPlan<'a> {
+    /// The account.
+    pub account: &'a Account,
+    /// Its remediation.
+    pub decision: Decision,
+}
+
+/// A message for one contact of an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Delivery {
+    /// Index into [`Plan::messages`].
+    pub message: usize,
+    /// Index into the account's contacts.
+    pub contact: usize,
+    /// The channel actually used for this contact.
+    pub channel: Channel,
+}
+
+/// One step of the escalation chain, evaluated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Escalation {
+    /// Index into the severity's escalation steps.
+    pub step: usize,
+    /// When (None while waiting for resolution).
+    pub at: Option<Timestamp>,
+    /// Whether its condition holds (always true without a condition).
+    pub fires: bool,
+    /// The conditions, each with whether it held, in words.
+    pub conditions: Vec<(bool, String)>,
+}
+
+/// A review task with its due date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Review {
+    /// Index into the playbook's review tasks.
+    pub task: usize,
+    /// Due (None while waiting for resolution).
+    pub due: Option<Timestamp>,
+}
+
+/// Why a plan could not be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    /// Remediation could not be computed for some accounts.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Remediation(Vec<RemediationError>),
+}
+
+/// Credit totals for one tier in one currency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Total {
+    /// Tier index.
+    pub tier: usize,
+    /// Accounts counted.
+    pub accounts: usize,
+    /// Sum of credits applied automatically.
+    pub automatic: Money,
+    /// Sum of credits waiting for approval.
+    pub pending: Money,
+}
+
+/// Makes the recovery plan.
+pub fn plan<'a>(
+    playbook: &'a Playbook,
+    accounts: &'a [Account],
+    incident: &'a Incident,
+    as_of: Timestamp,
+) -> Result<Plan<'a>, PlanError> {
+    let affected: Vec<&Account> = accounts
+        .iter()
+        .filter(|a| incident.scope.contains(a))
+        .collect();
+    let mut affected_by_tier = vec![0usize; playbook.tiers.len()];
+    for a in &affected {
+        if let Some(i) = playbook.tier_index(a.tier.as_str()) {
+            affected_by_tier[i] += 1;
+        }
+    }
+    let facts = Facts {
+        failure_type: incident.failure_type,
+        duration: incident.duration(as_of),
+        resolved: incident.anchors.resolution.is_some(),
+        accounts_total: accounts.len(),
+        accounts_affected: affected.len(),
+        affected_by_tier,
+        core_feature: incident.core_feature,
+        workaround: incident.workaround,
+    };
+    let classification = classify::classify(playbook, incident, &facts);
+    let level = &playbook.severities[classification.severity];
+
+    let ctx = Context {
+        severity: classification.severity,
+        duration: facts.duration,
+        month: BillingMonth::of(&playbook.calendar, incident.anchors.start),
+    };
+    let mut errors = Vec::new();
+    let mut account_plans = Vec::with_capacity(affected.len());
+    for account in affected {
+        match remediation::decide(playbook, account, &ctx) {
+            Ok(decision) => account_plans.push(AccountPlan { account, decision }),
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(PlanError::Remediation(errors));
+    }
+    account_plans.sort_by_key(|p| playbook.tier_index(p.account.tier.as_str()));
+
+    Ok(Plan {
+        playbook,
+        incident,
+        as_of,
+        messages: messages(playbook, level, incident, as_of),
+        escalation: escalation(playbook, level, incident, &facts),
+        reviews: reviews(playbook, classification.severity, incident),
+        facts,
+        classification,
+        accounts: account_plans,
+    })
+}
+
+fn messages(
+    playbook: &Playbook,
+    level: &SeverityLevel,
+    incident: &Incident,
+    as_of: Timestamp,
+) -> Vec<Message> {
+    let anchors = &incident.anchors;
+    let mut out = Vec::new();
+    for (index, step) in level.communication.iter().enumerate() {
+        let Some(first) = playbook.calendar.resolve(step.at, anchors) else {
+            out.push(Message {
+                step: index,
+                occurrence: 1,
+                due: Due::AwaitingResolution,
+            });
+            continue;
+        };
+        let skipped = |t: Timestamp| -> Option<String> {
+            let resolved = anchors.resolution?;
+            (step.only_if_unresolved && t >= resolved).then(|| {
+                "skipped: the incident was resolved before it was due".to_string()
+            })
+        };
+        let due = |t: Timestamp| match skipped(t) {
+            Some(why) => Due::Skipped(t, why),
+            None => Due::At(t),
+        };
+        match step.every {
+            None => out.push(Message {
+                step: index,
+                occurrence: 1,
+                due: due(first),
+            }),
+            Some(every) => {
+                let mut t = first;
+                let mut n = 1;
+                // While open: until resolution, or (still open) up to the next one after as_of.
+                while n <= MAX_REPEATS {
+                    let open = match anchors.resolution {
+                        Some(r) => t < r,
+                        None => n == 1 || t <= as_of.saturating_add(every.duration()).unwrap_or(as_of),
+                    };
+                    if !open {
+                        break;
+                    }
+                    out.push(Message {
+                        step: index,
+                        occurrence: n,
+                        due: Due::At(t),
+                    });
+                    t = t.saturating_add(every.duration()).unwrap_or(t);
+                    n += 1;
+                }
+            }
+        }
+    }
+    out.sort_by_key(|m| match &m.due {
+        Due::At(t) | Due::Skipped(t, _) => (0, Some(*t)),
+        Due::AwaitingResolution => (1, None),
+    });
+    out
+}
+
+fn escalation(
+    playbook: &Playbook,
+    level: &SeverityLevel,
+    incident: &Incident,
+    facts: &Facts,
+) -> Vec<Escalation> {
+    level
+        .escalation
+        .iter()
+        .enumerate()
+        .map(|(step, e)| {
+            let conditions: Vec<(bool, String)> = e
+                .when_any
+                .iter()
+                .map(|c| condition(playbook, c, facts))
+                .collect();
+            Escalation {
+                step,
+                at: playbook.calendar.resolve(e.at, &incident.anchors),
+                fires: conditions.is_empty() || conditions.iter().any(|(held, _)| *held),
+                conditions,
+            }
+        })
+        .collect()
+}
+
+fn condition(playbook: &Playbook, c: &Condition, facts: &Facts) -> (bool, String) {
+    match c {
+        Condition::AffectedAccountsOver { tier, count } => {
+            let (n, what) = match tier {
+                Some(t) => (
+                    playbook
+                        .tier_index(t.as_str())
+                        .and_then(|i| facts.affected_by_tier.get(i).copied())
+                        .unwrap_or(0),
+                    format!("{t} accounts"),
+                ),
+                None => (facts.accounts_affected, "accounts".to_string()),
+            };
+            let held = n > usize::try_from(*count).unwrap_or(usize::MAX);
+            let verdict = if held { "more than" } else { "not more than" };
+            (held, format!("{n} {what} affected, {verdict} {count}"))
+        }
+        Condition::DurationOver(d) => {
+            let held = facts.duration > *d;
+            let lasted = if facts.resolved { "lasted" } else { "has lasted" };
+            let verdict = if held { "more than" } else { "not more than" };
+            (held, format!("{lasted} {}, {verdict} {d}", facts.duration))
+        }
+    }
+}
+
+fn reviews(playbook: &Playbook, severity: usize, incident: &Incident) -> Vec<Review> {
+    playbook
+        .reviews
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.severities.as_ref().is_none_or(|s| s.contains(&severity)))
+        .map(|(task, t)| Review {
+            task,
+            due: playbook.calendar.resolve(t.due, &incident.anchors),
+        })
+        .collect()
+}
+
+impl<'a> Plan<'a> {
+    /// The severity level the plan follows.
+    pub fn severity(&self) -> &'a SeverityLevel {
+        &self.playbook.severities[self.classification.severity]
+    }
+
+    /// The communication step a message belongs to.
+    pub fn step(&self, message: &Message) -> &'a CommStep {
+        &self.severity().communication[message.step]
+    }
+
+    /// The messages that go to accounts (not the public status page), in time order.
+    pub fn account_messages(&self) -> impl Iterator<Item = (usize, &Message)> + '_ {
+        self.messages
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| self.step(m).audience == Audience::AffectedAccounts)
+    }
+
+    /// What one account receives, contact by contact. Derived from the timeline and the
+    /// account's contacts rather than stored, so a million-account plan stays small.
+    pub fn deliveries<'p>(
+        &'p self,
+        account: &'p Account,
+    ) -> impl Iterator<Item = Delivery> + 'p {
+        self.account_messages()
+            .filter(|(_, m)| !matches!(m.due, Due::Skipped(..)))
+            .flat_map(move |(message, m)| {
+                let step = self.step(m);
+                account
+                    .contacts
+                    .iter()
+                    .enumerate()
+                    .map(move |(contact, c)| Delivery {
+                        message,
+                        contact,
+                        channel: channel_for(step.channel, c),
+                    })
+            })
+    }
+
+    /// Credit totals per tier and currency, highest tier first.
+    pub fn totals(&self) -> Vec<Total> {
+        let mut totals: Vec<Total> = Vec::new();
+        for p in &self.accounts {
+            let Some(tier) = self.playbook.tier_index(p.account.tier.as_str()) else {
+                continue;
+            };
+            let currency = p.decision.credit.currency();
+            let idx = match totals
+                .iter()
+                .position(|t| t.tier == tier && t.automatic.currency() == currency)
+            {
+                Some(i) => i,
+                None => {
+                    totals.push(Total {
+                        tier,
+                        accounts: 0,
+                        automatic: Money::zero(currency),
+                        pending: Money::zero(currency),
+                    });
+                    totals.len() - 1
+                }
+            };
+            let t = &mut totals[idx];
+            t.accounts += 1;
+            let slot = match p.decision.status {
+                Status::Automatic => &mut t.automatic,
+                Status::PendingApproval => &mut t.pending,
+            };
+            *slot = slot.checked_add(p.decision.credit).unwrap_or(*slot);
+        }
+        totals.sort_by_key(|t| (t.tier, t.automatic.currency()));
+        totals
+    }
+
+    /// The named person for a handle (every handle in a plan comes from its playbook).
+    pub fn person_name(&self, key: &Key) -> &'a str {
+        self.playbook
+            .person(key)
+            .map_or("(unknown)", |p| p.name.as_str())
+    }
+
+    /// True if the step is counted in business days (shown with the calendar's zone).
+    pub fn is_business_day_step(step: &CommStep) -> bool {
+        matches!(step.at.delay, Delay::BusinessDays(_))
+    }
+}
+
+/// The channel a contact is reached on for a step: the step's own, the contact's preferred
+/// one when the step says so, or the preferred one when the contact lacks the step's address.
+pub fn channel_for(step: Channel, contact: &crate::account::Contact) -> Channel {
+    match step {
+        Channel::Preferred => contact.preferred_channel,
+        Channel::Email if contact.email.is_none() => contact.preferred_channel,
+        Channel::Sms | Channel::Phone if contact.phone.is_none() => contact.preferred_channel,
+        other => other,
+    }
+}

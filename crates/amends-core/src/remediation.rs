@@ -1,0 +1,323 @@
+//! What each affected account receives: the matrix cell for its tier, the incident's severity
+//! and duration; the money computed exactly from its own monthly fee; the named approver; and
+//! whether it is applied automatically or waits for that approver.
+
+use jiff::Timestamp;
+use rust_decimal::Decimal;
+
+use crate::account::Account;
+use crate::domain::Key;
+use crate::money::{Currency, Money};
+use crate::playbook::{
+    ContractSla, DayBasis, Playbook, RemediationRule, Remedy, SlaSchedule,
+};
+use crate::time::{BusinessCalendar, Minutes};
+
+/// Why a remediation could not be computed for an account. These are gaps between the policy
+/// and the account data that parsing alone cannot see.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RemediationError {
+    /// A fixed credit has no amount in the account's currency.
+    #[error(
+        "remediation rule #{rule} gives a fixed credit but has no amount in {currency}, the currency of account {account}"
+    )]
+    FixedCreditCurrency {
+        /// The rule number.
+        rule: usize,
+        /// The account's currency.
+        currency: Currency,
+        /// The account.
+        account: String,
+    },
+    /// No rule covers the account (cannot happen with a checked playbook).
+    #[error("no remediation rule covers tier {tier} at {severity} for {duration}")]
+    NoRule {
+        /// Tier.
+        tier: String,
+        /// Severity.
+        severity: String,
+        /// Duration.
+        duration: Minutes,
+    },
+}
+
+/// The billing month an incident falls in, for credit-day and uptime arithmetic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BillingMonth {
+    /// Days in the month (28 to 31).
+    pub days: u32,
+}
+
+impl BillingMonth {
+    /// The month of `at` in the calendar's zone.
+    pub fn of(calendar: &BusinessCalendar, at: Timestamp) -> BillingMonth {
+        let date = calendar.zone().local(at).date();
+        BillingMonth {
+            days: u32::try_from(date.days_in_month()).unwrap_or(30),
+        }
+    }
+
+    /// Minutes in the month.
+    pub fn minutes(&self) -> i64 {
+        i64::from(self.days) * 24 * 60
+    }
+}
+
+/// One remedy as granted to one account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Granted {
+    /// The remedy from the rule (or the contract).
+    pub remedy: Remedy,
+    /// Money, for credits.
+    pub credit: Option<Money>,
+    /// How the amount was computed, in words ("7 days × 12000.00 USD / 31 days").
+    pub working: String,
+}
+
+/// An account's contractual SLA credit, computed alongside the matrix remedy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContractCredit {
+    /// The account's schedule.
+    pub schedule: Key,
+    /// The computation.
+    pub sla: SlaCredit,
+    /// Whether it decided the amount (greater than the matrix, or added to it).
+    pub applied: bool,
+}
+
+/// Whether the decision is applied now or waits for its approver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Applied by policy; the approver is accountable but need not act.
+    Automatic,
+    /// Waits for the named approver.
+    PendingApproval,
+}
+
+/// The remediation decision for one account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    /// The rule number in the playbook.
+    pub rule: usize,
+    /// What the account receives.
+    pub granted: Vec<Granted>,
+    /// The contractual SLA credit, if the account has a contract SLA.
+    pub contract: Option<ContractCredit>,
+    /// The total credit in the account's currency.
+    pub credit: Money,
+    /// The named approver.
+    pub approver: Key,
+    /// Automatic or pending.
+    pub status: Status,
+}
+
+/// The result of an SLA schedule at a given uptime.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlaCredit {
+    /// Monthly uptime, percent, exact.
+    pub uptime_percent: Decimal,
+    /// The credit percent from the schedule, after the cap.
+    pub credit_percent: Decimal,
+    /// The credit.
+    pub credit: Money,
+    /// Set when the schedule's minimum suppressed a small credit.
+    pub below_minimum: bool,
+}
+
+/// Monthly uptime percent for `downtime` in `month`: (minutes − downtime) / minutes × 100,
+/// the formula AWS, Azure and Google publish.
+pub fn monthly_uptime_percent(month: BillingMonth, downtime: Minutes) -> Decimal {
+    let total = Decimal::from(month.minutes());
+    let down = Decimal::from(downtime.get().clamp(0, month.minutes()));
+    (total - down) / total * Decimal::ONE_HUNDRED
+}
+
+/// The credit percent a schedule gives at an uptime (before the cap): the tier with the
+/// lowest threshold that the uptime is strictly below, or zero.
+pub fn schedule_percent(schedule: &SlaSchedule, uptime_percent: Decimal) -> Decimal {
+    schedule
+        .tiers
+        .iter()
+        .rev()
+        .find(|t| uptime_percent < t.uptime_below)
+        .map_or(Decimal::ZERO, |t| t.credit_percent)
+}
+
+/// The credit for `fee` under `schedule` at `uptime_percent`, capped and subject to the
+/// schedule's minimum.
+pub fn sla_credit(schedule: &SlaSchedule, uptime_percent: Decimal, fee: Money) -> SlaCredit {
+    let percent = schedule_percent(schedule, uptime_percent).min(schedule.cap_percent);
+    let credit = Money::rounded(fee.amount() * percent / Decimal::ONE_HUNDRED, fee.currency());
+    let minimum = schedule.minimum_credit.get(&fee.currency());
+    let below_minimum = !credit.is_zero() && minimum.is_some_and(|m| credit.amount() <= m.amount());
+    SlaCredit {
+        uptime_percent,
+        credit_percent: percent,
+        credit: if below_minimum {
+            Money::zero(fee.currency())
+        } else {
+            credit
+        },
+        below_minimum,
+    }
+}
+
+/// Everything remediation needs to know about the incident, computed once per plan.
+#[derive(Debug, Clone, Copy)]
+pub struct Context {
+    /// Severity id index.
+    pub severity: usize,
+    /// Incident duration (also the downtime for SLA uptime).
+    pub duration: Minutes,
+    /// The billing month.
+    pub month: BillingMonth,
+}
+
+/// The matrix rule for a tier, severity and duration.
+pub fn rule_for<'p>(
+    playbook: &'p Playbook,
+    tier: &Key,
+    ctx: &Context,
+) -> Option<&'p RemediationRule> {
+    let severity = &playbook.severities[ctx.severity].id;
+    playbook
+        .remediation
+        .rules
+        .iter()
+        .find(|r| &r.tier == tier && &r.severity == severity && r.covers(ctx.duration))
+}
+
+/// Decides one account's remediation.
+pub fn decide(
+    playbook: &Playbook,
+    account: &Account,
+    ctx: &Context,
+) -> Result<Decision, RemediationError> {
+    let rule = rule_for(playbook, &account.tier, ctx).ok_or_else(|| RemediationError::NoRule {
+        tier: account.tier.to_string(),
+        severity: playbook.severities[ctx.severity].id.to_string(),
+        duration: ctx.duration,
+    })?;
+    let fee = account.monthly_fee;
+    let currency = fee.currency();
+    let basis_days = match playbook.remediation.day_basis {
+        DayBasis::DaysInMonth => ctx.month.days,
+        DayBasis::Fixed(n) => n,
+    };
+    let uptime = monthly_uptime_percent(ctx.month, ctx.duration);
+    let mut granted = Vec::with_capacity(rule.remedies.len());
+    let mut uses_contract = false;
+    for remedy in &rule.remedies {
+        let (credit, working) = match remedy {
+            Remedy::ServiceCreditDays(days) => {
+                let exact = fee.amount() * *days / Decimal::from(basis_days);
+                (
+                    Some(Money::rounded(exact, currency)),
+                    format!("{days} days × {fee} / {basis_days} days"),
+                )
+            }
+            Remedy::PercentOfMonthlyFee(p) => (
+                Some(Money::rounded(fee.amount() * *p / Decimal::ONE_HUNDRED, currency)),
+                format!("{p}% × {fee}"),
+            ),
+            Remedy::Fixed(amounts) => {
+                let m = amounts.get(&currency).copied().ok_or_else(|| {
+                    RemediationError::FixedCreditCurrency {
+                        rule: rule.number,
+                        currency,
+                        account: account.id.to_string(),
+                    }
+                })?;
+                (Some(m), "fixed amount".to_string())
+            }
+            Remedy::SlaCredit(named) => {
+                let key = named.as_ref().or(account.sla.as_ref());
+                uses_contract |= named.is_none();
+                match key.and_then(|k| playbook.sla_schedules.get(k)) {
+                    Some(schedule) => {
+                        let c = sla_credit(schedule, uptime, fee);
+                        (Some(c.credit), sla_working(schedule, &c, fee))
+                    }
+                    None => (
+                        Some(Money::zero(currency)),
+                        "the account has no contract SLA".to_string(),
+                    ),
+                }
+            }
+            Remedy::Acknowledgment
+            | Remedy::Apology(_)
+            | Remedy::StatusPageOnly
+            | Remedy::Nothing => (None, String::new()),
+        };
+        granted.push(Granted {
+            remedy: remedy.clone(),
+            credit,
+            working,
+        });
+    }
+    let matrix_credit = granted
+        .iter()
+        .filter_map(|g| g.credit)
+        .fold(Money::zero(currency), |sum, c| {
+            sum.checked_add(c).unwrap_or(sum)
+        });
+
+    let policy = playbook.remediation.contract_sla;
+    let contract = match (&account.sla, policy, uses_contract) {
+        (Some(key), ContractSla::GreaterOf | ContractSla::InAddition, false) => playbook
+            .sla_schedules
+            .get(key)
+            .map(|s| (key.clone(), sla_credit(s, uptime, fee))),
+        _ => None,
+    };
+    let (credit, contract) = match contract {
+        None => (matrix_credit, None),
+        Some((schedule, sla)) => {
+            let (total, applied) = match policy {
+                ContractSla::InAddition => (
+                    matrix_credit.checked_add(sla.credit).unwrap_or(matrix_credit),
+                    !sla.credit.is_zero(),
+                ),
+                _ => (
+                    matrix_credit.checked_max(sla.credit).unwrap_or(matrix_credit),
+                    sla.credit.amount() > matrix_credit.amount(),
+                ),
+            };
+            (
+                total,
+                Some(ContractCredit {
+                    schedule,
+                    sla,
+                    applied,
+                }),
+            )
+        }
+    };
+    Ok(Decision {
+        rule: rule.number,
+        granted,
+        contract,
+        credit,
+        approver: rule.approver.clone(),
+        status: if rule.automatic {
+            Status::Automatic
+        } else {
+            Status::PendingApproval
+        },
+    })
+}
+
+fn sla_working(schedule: &SlaSchedule, c: &SlaCredit, fee: Money) -> String {
+    let base = format!(
+        "{} at {}% uptime: {}% × {fee}",
+        schedule.name,
+        c.uptime_percent.round_dp(4).normalize(),
+        c.credit_percent.normalize()
+    );
+    if c.below_minimum {
+        format!("{base}, below the schedule's minimum credit, not issued")
+    } else {
+        base
+    }
+}
