@@ -1,1 +1,249 @@
-fn main(){}
+//! `amends`: the command line. Thin on purpose: it reads files and the clock, calls
+//! amends-core to parse and plan and amends-report to render, and writes the result in one
+//! atomic step. Every rule lives in the core.
+
+mod demo;
+mod output;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use amends_core::account::{self, Account};
+use amends_core::diagnostic::Diagnostics;
+use amends_core::incident::Incident;
+use amends_core::plan;
+use amends_core::playbook::Playbook;
+use amends_report::Format;
+use anyhow::{Context as _, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Service recovery as code: classify a failure, plan who is told what and when, what each
+/// account receives and who approves it, who is paged, and what is reviewed.
+#[derive(Debug, Parser)]
+#[command(name = "amends", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Validate a playbook and summarise what it commits the company to.
+    Check {
+        /// The playbook (TOML).
+        playbook: PathBuf,
+    },
+    /// Plan the recovery of an incident.
+    Plan {
+        /// The playbook (TOML).
+        #[arg(long)]
+        playbook: PathBuf,
+        /// The accounts (.csv or .json).
+        #[arg(long)]
+        accounts: PathBuf,
+        /// The incident (.toml or .json).
+        #[arg(long)]
+        incident: PathBuf,
+        #[command(flatten)]
+        out: OutputArgs,
+        /// Plan as of this instant (RFC 3339 with offset); defaults to now. Only matters for
+        /// an incident that is still open.
+        #[arg(long)]
+        as_of: Option<String>,
+    },
+    /// Plan the bundled worked example (a 4-hour outage affecting 180 companies) with the
+    /// bundled default playbook. Needs no set-up.
+    Demo {
+        #[command(flatten)]
+        out: OutputArgs,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct OutputArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Markdown)]
+    format: FormatArg,
+    /// Write to this file (atomically: all or nothing) instead of standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Markdown,
+    Json,
+    Table,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Markdown => Format::Markdown,
+            FormatArg::Json => Format::Json,
+            FormatArg::Table => Format::Table,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // Diagnostics already say where and what; other errors get their chain.
+            if let Some(d) = e.downcast_ref::<Diagnostics>() {
+                eprintln!("{d}");
+            } else {
+                eprintln!("error: {e:#}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Check { playbook } => {
+            let text = read(&playbook, "playbook")?;
+            let pb = Playbook::parse(&display(&playbook), &text)?;
+            print!("{}", summary(&display(&playbook), &pb));
+            Ok(())
+        }
+        Command::Plan {
+            playbook,
+            accounts,
+            incident,
+            out,
+            as_of,
+        } => {
+            let pb = Playbook::parse(&display(&playbook), &read(&playbook, "playbook")?)?;
+            let accts = load_accounts(&accounts, &pb)?;
+            let inc = load_incident(&incident, &pb, &accts)?;
+            let as_of = match as_of {
+                Some(t) => amends_core::time::parse_instant(&t).context("--as-of")?,
+                None => jiff::Timestamp::now(),
+            };
+            let plan = plan::plan(&pb, &accts, &inc, as_of)?;
+            output::write(out.output.as_deref(), &amends_report::render(&plan, out.format.into()))
+        }
+        Command::Demo { out } => {
+            let (pb, accts, inc) = demo::load()?;
+            // The worked example is resolved; planning as of its resolution keeps the output
+            // identical on every run.
+            let as_of = inc.anchors.resolution.unwrap_or(inc.anchors.detection);
+            let plan = plan::plan(&pb, &accts, &inc, as_of)?;
+            output::write(out.output.as_deref(), &amends_report::render(&plan, out.format.into()))
+        }
+    }
+}
+
+fn display(p: &Path) -> String {
+    p.display().to_string()
+}
+
+fn read(path: &Path, what: &str) -> anyhow::Result<String> {
+    std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the {what} file {}", path.display()))
+}
+
+fn extension(path: &Path) -> String {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}
+
+fn load_accounts(path: &Path, pb: &Playbook) -> anyhow::Result<Vec<Account>> {
+    let text = read(path, "accounts")?;
+    let name = display(path);
+    Ok(match extension(path).as_str() {
+        "csv" => account::parse_csv(&name, &text, pb)?,
+        "json" => account::parse_json(&name, &text, pb)?,
+        other => bail!(
+            "cannot tell the format of the accounts file {name} from its extension {other:?}: use .csv or .json"
+        ),
+    })
+}
+
+fn load_incident(path: &Path, pb: &Playbook, accounts: &[Account]) -> anyhow::Result<Incident> {
+    let text = read(path, "incident")?;
+    let name = display(path);
+    Ok(match extension(path).as_str() {
+        "toml" => Incident::parse_toml(&name, &text, pb, accounts)?,
+        "json" => Incident::parse_json(&name, &text, pb, accounts)?,
+        other => bail!(
+            "cannot tell the format of the incident file {name} from its extension {other:?}: use .toml or .json"
+        ),
+    })
+}
+
+/// What `amends check` prints: the policy in a dozen lines.
+fn summary(file: &str, pb: &Playbook) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let _ = writeln!(s, "{file}: OK — {:?}, version {}", pb.name, pb.version);
+    let tiers: Vec<&str> = pb.tiers.iter().map(|t| t.as_str()).collect();
+    let _ = writeln!(s, "  tiers          {}", tiers.join(", "));
+    for level in &pb.severities {
+        let owners: Vec<&str> = level
+            .owners
+            .iter()
+            .filter_map(|k| pb.person(k).map(|p| p.name.as_str()))
+            .collect();
+        let _ = writeln!(
+            s,
+            "  {:<14} {} — first notice within {}; criteria: {}, message steps: {}, escalation steps: {}; owners {}",
+            level.id.as_str(),
+            level.name,
+            level.initial_notification,
+            level.criteria.len(),
+            level.communication.len(),
+            level.escalation.len(),
+            owners.join(", ")
+        );
+    }
+    let mut approvers: Vec<&str> = pb
+        .remediation
+        .rules
+        .iter()
+        .filter_map(|r| pb.person(&r.approver).map(|p| p.name.as_str()))
+        .collect();
+    approvers.sort_unstable();
+    approvers.dedup();
+    let _ = writeln!(
+        s,
+        "  remediation    {} rules; every tier × severity decided for every duration; approvers {}",
+        pb.remediation.rules.len(),
+        approvers.join(", ")
+    );
+    let schedules: Vec<&str> = pb.sla_schedules.keys().map(|k| k.as_str()).collect();
+    let _ = writeln!(
+        s,
+        "  SLA schedules  {}",
+        if schedules.is_empty() {
+            "none".to_string()
+        } else {
+            schedules.join(", ")
+        }
+    );
+    let facing = pb.reviews.iter().filter(|r| r.customer_facing).count();
+    let _ = writeln!(
+        s,
+        "  reviews        {} tasks, {facing} customer-facing",
+        pb.reviews.len()
+    );
+    let days: Vec<String> = pb
+        .calendar
+        .working_days()
+        .map(|d| format!("{d:?}")[..3].to_string())
+        .collect();
+    let _ = writeln!(
+        s,
+        "  calendar       {}, working days {}, {} holidays",
+        pb.calendar.zone().name(),
+        days.join(" "),
+        pb.calendar.holidays().count()
+    );
+    s
+}

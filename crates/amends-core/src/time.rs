@@ -110,7 +110,8 @@ impl fmt::Display for Minutes {
     /// `4h`, `20m`, `2h 30m`, `30d`: the way a person would say it.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let m = self.0;
-        if m != 0 && m % (24 * 60) == 0 {
+        // Whole days from two days up read as days; "24h" stays as people say it.
+        if m >= 2 * 24 * 60 && m % (24 * 60) == 0 {
             return write!(f, "{}d", m / (24 * 60));
         }
         match (m / 60, m % 60) {
@@ -465,6 +466,7 @@ mod tests {
         assert_eq!(Minutes(150).to_string(), "2h 30m");
         assert_eq!(Minutes(43200).to_string(), "30d");
         assert_eq!(Minutes(0).to_string(), "0m");
+        assert_eq!(Minutes(1440).to_string(), "24h");
     }
 
     #[test]
