@@ -223,6 +223,13 @@ fn timeline(out: &mut String, plan: &Plan<'_>) {
 fn remediation(out: &mut String, plan: &Plan<'_>) {
     let pb = plan.playbook;
     let _ = writeln!(out, "## Remediation\n");
+    if plan.incident.anchors.resolution.is_none() {
+        let _ = writeln!(
+            out,
+            "The incident is still open: remediation below is provisional, computed for the {} it has lasted so far, and is decided at resolution.\n",
+            plan.facts.duration
+        );
+    }
     // The matrix: one column per severity band, one row per tier.
     let mut columns: Vec<(usize, String)> = Vec::new();
     for (si, s) in pb.severities.iter().enumerate() {
