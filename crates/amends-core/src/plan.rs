@@ -31,6 +31,8 @@ pub struct Plan<'a> {
     pub facts: Facts,
     /// The severity and why.
     pub classification: Classification,
+    /// What remediation was computed against: severity, duration, billing month.
+    pub remediation: Context,
     /// Every message occurrence of the sequence, in time order.
     pub messages: Vec<Message>,
     /// Each affected account's plan, highest tier first.
@@ -69,7 +71,7 @@ pub struct AccountPlan<'a> {
     /// The account.
     pub account: &'a Account,
     /// Its remediation.
-    pub decision: Decision,
+    pub decision: Decision<'a>,
 }
 
 /// A message for one contact of an account.
@@ -172,7 +174,7 @@ pub fn plan<'a>(
     if !errors.is_empty() {
         return Err(PlanError::Remediation(errors));
     }
-    account_plans.sort_by_key(|p| playbook.tier_index(p.account.tier.as_str()));
+    account_plans.sort_by_cached_key(|p| playbook.tier_index(p.account.tier.as_str()));
 
     Ok(Plan {
         playbook,
@@ -183,6 +185,7 @@ pub fn plan<'a>(
         reviews: reviews(playbook, classification.severity, incident),
         facts,
         classification,
+        remediation: ctx,
         accounts: account_plans,
     })
 }
@@ -316,6 +319,11 @@ fn reviews(playbook: &Playbook, severity: usize, incident: &Incident) -> Vec<Rev
 }
 
 impl<'a> Plan<'a> {
+    /// The days a 1-day service credit divides the monthly fee by.
+    pub fn basis_days(&self) -> u32 {
+        self.remediation.basis_days(self.playbook)
+    }
+
     /// The severity level the plan follows.
     pub fn severity(&self) -> &'a SeverityLevel {
         &self.playbook.severities[self.classification.severity]

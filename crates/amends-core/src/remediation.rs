@@ -65,20 +65,37 @@ impl BillingMonth {
 
 /// One remedy as granted to one account.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Granted {
-    /// The remedy from the rule (or the contract).
-    pub remedy: Remedy,
+pub struct Granted<'p> {
+    /// The remedy from the rule.
+    pub remedy: &'p Remedy,
     /// Money, for credits.
     pub credit: Option<Money>,
-    /// How the amount was computed, in words ("7 days × 12000.00 USD / 31 days").
-    pub working: String,
+    /// For an SLA credit: the schedule used and its computation.
+    pub sla: Option<(&'p SlaSchedule, SlaCredit)>,
+}
+
+impl Granted<'_> {
+    /// How the amount was computed, in words ("7 days × 12000.00 USD / 31 days"); empty for
+    /// remedies without money. Derived on demand so a plan stores no text per account.
+    pub fn working(&self, fee: Money, basis_days: u32) -> String {
+        match (self.remedy, &self.sla) {
+            (_, Some((schedule, c))) => sla_working(schedule, c, fee),
+            (Remedy::ServiceCreditDays(days), _) => {
+                format!("{days} days × {fee} / {basis_days} days")
+            }
+            (Remedy::PercentOfMonthlyFee(p), _) => format!("{p}% × {fee}"),
+            (Remedy::Fixed(_), _) => "fixed amount".to_string(),
+            (Remedy::SlaCredit(_), None) => "the account has no contract SLA".to_string(),
+            _ => String::new(),
+        }
+    }
 }
 
 /// An account's contractual SLA credit, computed alongside the matrix remedy.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ContractCredit {
+pub struct ContractCredit<'p> {
     /// The account's schedule.
-    pub schedule: Key,
+    pub schedule: &'p SlaSchedule,
     /// The computation.
     pub sla: SlaCredit,
     /// Whether it decided the amount (greater than the matrix, or added to it).
@@ -97,19 +114,24 @@ pub enum Status {
 
 /// The remediation decision for one account.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Decision {
-    /// The rule number in the playbook.
-    pub rule: usize,
+pub struct Decision<'p> {
+    /// The matrix rule used.
+    pub rule: &'p RemediationRule,
     /// What the account receives.
-    pub granted: Vec<Granted>,
+    pub granted: Vec<Granted<'p>>,
     /// The contractual SLA credit, if the account has a contract SLA.
-    pub contract: Option<ContractCredit>,
+    pub contract: Option<ContractCredit<'p>>,
     /// The total credit in the account's currency.
     pub credit: Money,
-    /// The named approver.
-    pub approver: Key,
     /// Automatic or pending.
     pub status: Status,
+}
+
+impl<'p> Decision<'p> {
+    /// The named approver (the rule's).
+    pub fn approver(&self) -> &'p Key {
+        &self.rule.approver
+    }
 }
 
 /// The result of an SLA schedule at a given uptime.
@@ -174,6 +196,16 @@ pub struct Context {
     pub month: BillingMonth,
 }
 
+impl Context {
+    /// The days a "1-day credit" is divided by: the month's days or the playbook's fixed basis.
+    pub fn basis_days(&self, playbook: &Playbook) -> u32 {
+        match playbook.remediation.day_basis {
+            DayBasis::DaysInMonth => self.month.days,
+            DayBasis::Fixed(n) => n,
+        }
+    }
+}
+
 /// The matrix rule for a tier, severity and duration.
 pub fn rule_for<'p>(
     playbook: &'p Playbook,
@@ -189,11 +221,11 @@ pub fn rule_for<'p>(
 }
 
 /// Decides one account's remediation.
-pub fn decide(
-    playbook: &Playbook,
+pub fn decide<'p>(
+    playbook: &'p Playbook,
     account: &Account,
     ctx: &Context,
-) -> Result<Decision, RemediationError> {
+) -> Result<Decision<'p>, RemediationError> {
     let rule = rule_for(playbook, &account.tier, ctx).ok_or_else(|| RemediationError::NoRule {
         tier: account.tier.to_string(),
         severity: playbook.severities[ctx.severity].id.to_string(),
@@ -201,74 +233,62 @@ pub fn decide(
     })?;
     let fee = account.monthly_fee;
     let currency = fee.currency();
-    let basis_days = match playbook.remediation.day_basis {
-        DayBasis::DaysInMonth => ctx.month.days,
-        DayBasis::Fixed(n) => n,
-    };
+    let basis_days = Decimal::from(ctx.basis_days(playbook));
     let uptime = monthly_uptime_percent(ctx.month, ctx.duration);
     let mut granted = Vec::with_capacity(rule.remedies.len());
     let mut uses_contract = false;
+    let mut matrix_credit = Money::zero(currency);
     for remedy in &rule.remedies {
-        let (credit, working) = match remedy {
+        let mut sla = None;
+        let credit = match remedy {
             Remedy::ServiceCreditDays(days) => {
-                let exact = fee.amount() * *days / Decimal::from(basis_days);
-                (
-                    Some(Money::rounded(exact, currency)),
-                    format!("{days} days × {fee} / {basis_days} days"),
-                )
+                Some(Money::rounded(fee.amount() * *days / basis_days, currency))
             }
-            Remedy::PercentOfMonthlyFee(p) => (
-                Some(Money::rounded(fee.amount() * *p / Decimal::ONE_HUNDRED, currency)),
-                format!("{p}% × {fee}"),
-            ),
-            Remedy::Fixed(amounts) => {
-                let m = amounts.get(&currency).copied().ok_or_else(|| {
-                    RemediationError::FixedCreditCurrency {
-                        rule: rule.number,
-                        currency,
-                        account: account.id.to_string(),
-                    }
-                })?;
-                (Some(m), "fixed amount".to_string())
-            }
+            Remedy::PercentOfMonthlyFee(p) => Some(Money::rounded(
+                fee.amount() * *p / Decimal::ONE_HUNDRED,
+                currency,
+            )),
+            Remedy::Fixed(amounts) => Some(amounts.get(&currency).copied().ok_or_else(|| {
+                RemediationError::FixedCreditCurrency {
+                    rule: rule.number,
+                    currency,
+                    account: account.id.to_string(),
+                }
+            })?),
             Remedy::SlaCredit(named) => {
-                let key = named.as_ref().or(account.sla.as_ref());
                 uses_contract |= named.is_none();
+                let key = named.as_ref().or(account.sla.as_ref());
                 match key.and_then(|k| playbook.sla_schedules.get(k)) {
                     Some(schedule) => {
                         let c = sla_credit(schedule, uptime, fee);
-                        (Some(c.credit), sla_working(schedule, &c, fee))
+                        let credit = c.credit;
+                        sla = Some((schedule, c));
+                        Some(credit)
                     }
-                    None => (
-                        Some(Money::zero(currency)),
-                        "the account has no contract SLA".to_string(),
-                    ),
+                    None => Some(Money::zero(currency)),
                 }
             }
             Remedy::Acknowledgment
             | Remedy::Apology(_)
             | Remedy::StatusPageOnly
-            | Remedy::Nothing => (None, String::new()),
+            | Remedy::Nothing => None,
         };
+        if let Some(c) = credit {
+            matrix_credit = matrix_credit.checked_add(c).unwrap_or(matrix_credit);
+        }
         granted.push(Granted {
-            remedy: remedy.clone(),
+            remedy,
             credit,
-            working,
+            sla,
         });
     }
-    let matrix_credit = granted
-        .iter()
-        .filter_map(|g| g.credit)
-        .fold(Money::zero(currency), |sum, c| {
-            sum.checked_add(c).unwrap_or(sum)
-        });
 
     let policy = playbook.remediation.contract_sla;
     let contract = match (&account.sla, policy, uses_contract) {
         (Some(key), ContractSla::GreaterOf | ContractSla::InAddition, false) => playbook
             .sla_schedules
             .get(key)
-            .map(|s| (key.clone(), sla_credit(s, uptime, fee))),
+            .map(|s| (s, sla_credit(s, uptime, fee))),
         _ => None,
     };
     let (credit, contract) = match contract {
@@ -295,11 +315,10 @@ pub fn decide(
         }
     };
     Ok(Decision {
-        rule: rule.number,
+        rule,
         granted,
         contract,
         credit,
-        approver: rule.approver.clone(),
         status: if rule.automatic {
             Status::Automatic
         } else {

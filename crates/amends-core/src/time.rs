@@ -210,7 +210,8 @@ impl fmt::Display for Moment {
 /// A named IANA time zone, parsed against the bundled tz database.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Zone {
-    name: String,
+    // Shared: a million contacts in a few dozen zones share a few dozen names.
+    name: std::sync::Arc<str>,
     tz: TimeZone,
 }
 
@@ -238,7 +239,7 @@ impl FromStr for Zone {
         let name = s.trim();
         TimeZone::get(name)
             .map(|tz| Zone {
-                name: name.to_string(),
+                name: name.into(),
                 tz,
             })
             .map_err(|_| TimeError::UnknownZone(s.to_string()))

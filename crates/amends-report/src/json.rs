@@ -10,6 +10,7 @@ use amends_core::classify::Basis;
 use amends_core::plan::{Due, Plan};
 use amends_core::playbook::Playbook;
 use amends_core::remediation::{Granted, Status};
+use amends_core::money::Money;
 use amends_core::time::Zone;
 use jiff::Timestamp;
 use serde::Serialize;
@@ -220,12 +221,13 @@ fn person(pb: &Playbook, key: &amends_core::domain::Key) -> PersonDoc {
     }
 }
 
-fn remedy(pb: &Playbook, g: &Granted) -> RemedyDoc {
+fn remedy(pb: &Playbook, g: &Granted<'_>, fee: Money, basis_days: u32) -> RemedyDoc {
+    let working = g.working(fee, basis_days);
     RemedyDoc {
-        kind: text::remedy_kind(&g.remedy),
-        description: text::remedy(pb, &g.remedy),
+        kind: text::remedy_kind(g.remedy),
+        description: text::remedy(pb, g.remedy),
         credit: g.credit.map(|m| m.amount().to_string()),
-        working: (!g.working.is_empty()).then(|| g.working.clone()),
+        working: (!working.is_empty()).then_some(working),
     }
 }
 
@@ -304,10 +306,14 @@ fn document<'a>(plan: &'a Plan<'a>) -> Document<'a> {
                 monthly_fee: a.monthly_fee.amount().to_string(),
                 currency: a.monthly_fee.currency().code().to_string(),
                 remediation: RemediationDoc {
-                    rule: d.rule,
-                    remedies: d.granted.iter().map(|g| remedy(pb, g)).collect(),
+                    rule: d.rule.number,
+                    remedies: d
+                        .granted
+                        .iter()
+                        .map(|g| remedy(pb, g, a.monthly_fee, plan.basis_days()))
+                        .collect(),
                     contract_sla: d.contract.as_ref().map(|c| ContractDoc {
-                        schedule: c.schedule.to_string(),
+                        schedule: c.schedule.name.to_string(),
                         uptime_percent: c.sla.uptime_percent.round_dp(6).normalize().to_string(),
                         credit_percent: c.sla.credit_percent.normalize().to_string(),
                         credit: c.sla.credit.amount().to_string(),
@@ -315,7 +321,7 @@ fn document<'a>(plan: &'a Plan<'a>) -> Document<'a> {
                         applied: c.applied,
                     }),
                     credit: d.credit.amount().to_string(),
-                    approver: person(pb, &d.approver),
+                    approver: person(pb, d.approver()),
                     status: d.status,
                 },
                 messages,

@@ -240,7 +240,7 @@ fn remediation(out: &mut String, plan: &Plan<'_>) {
             }
         }
     }
-    let used: Vec<usize> = plan.accounts.iter().map(|a| a.decision.rule).collect();
+    let used: Vec<usize> = plan.accounts.iter().map(|a| a.decision.rule.number).collect();
     let head: Vec<String> = columns
         .iter()
         .map(|(si, b)| {
@@ -298,7 +298,7 @@ fn remediation(out: &mut String, plan: &Plan<'_>) {
         let mut what: Vec<String> = d
             .granted
             .iter()
-            .map(|g| text::remedy(pb, &g.remedy))
+            .map(|g| text::remedy(pb, g.remedy))
             .collect();
         if let Some(c) = &d.contract {
             let verdict = if c.applied {
@@ -308,7 +308,7 @@ fn remediation(out: &mut String, plan: &Plan<'_>) {
             };
             what.push(format!(
                 "contract SLA {}: {}% at {}% uptime = {} ({verdict})",
-                c.schedule,
+                c.schedule.name,
                 c.sla.credit_percent.normalize(),
                 c.sla.uptime_percent.round_dp(4).normalize(),
                 c.sla.credit
@@ -327,7 +327,7 @@ fn remediation(out: &mut String, plan: &Plan<'_>) {
             p.account.monthly_fee,
             cell(&what.join("; ")),
             d.credit,
-            plan.person_name(&d.approver)
+            plan.person_name(d.approver())
         );
     }
     let _ = writeln!(

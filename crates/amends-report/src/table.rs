@@ -50,7 +50,7 @@ pub fn render(plan: &Plan<'_>) -> String {
                 p.account.name.clone(),
                 p.account.tier.to_string(),
                 d.credit.to_string(),
-                plan.person_name(&d.approver).to_string(),
+                plan.person_name(d.approver()).to_string(),
                 match d.status {
                     Status::Automatic => "automatic".to_string(),
                     Status::PendingApproval => "pending approval".to_string(),
