@@ -125,7 +125,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 None => jiff::Timestamp::now(),
             };
             let plan = plan::plan(&pb, &accts, &inc, as_of)?;
-            output::write(out.output.as_deref(), &amends_report::render(&plan, out.format.into()))
+            output::write(out.output.as_deref(), |w| {
+                amends_report::write(&plan, out.format.into(), w)
+            })
         }
         Command::Demo { out } => {
             let (pb, accts, inc) = demo::load()?;
@@ -133,7 +135,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             // identical on every run.
             let as_of = inc.anchors.resolution.unwrap_or(inc.anchors.detection);
             let plan = plan::plan(&pb, &accts, &inc, as_of)?;
-            output::write(out.output.as_deref(), &amends_report::render(&plan, out.format.into()))
+            output::write(out.output.as_deref(), |w| {
+                amends_report::write(&plan, out.format.into(), w)
+            })
         }
     }
 }

@@ -1,16 +1,19 @@
 //! Writing results: to standard output, or to a file atomically (a temporary file beside it,
 //! then a rename), so an interrupted or failed run never leaves a half-written plan.
 
-use std::io::Write as _;
+use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use anyhow::Context as _;
 
-/// Writes `text` to `path`, or to standard output when `path` is `None`.
-pub fn write(path: Option<&Path>, text: &str) -> anyhow::Result<()> {
+/// Runs `render` against `path`, or standard output when `path` is `None`.
+pub fn write(
+    path: Option<&Path>,
+    render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
     let Some(path) = path else {
-        let mut stdout = std::io::stdout().lock();
-        return match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        let mut stdout = BufWriter::new(std::io::stdout().lock());
+        return match render(&mut stdout).and_then(|()| stdout.flush()) {
             // A closed pipe (`amends demo | head`) is the reader's choice, not an error.
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
             other => other.context("cannot write to standard output"),
@@ -26,9 +29,10 @@ pub fn write(path: Option<&Path>, text: &str) -> anyhow::Result<()> {
         .unwrap_or_else(|| "output".to_string());
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let result = std::fs::File::create(&tmp)
-        .and_then(|mut f| {
-            f.write_all(text.as_bytes())?;
-            f.sync_all()
+        .and_then(|f| {
+            let mut w = BufWriter::new(f);
+            render(&mut w)?;
+            w.into_inner().map_err(|e| e.into_error())?.sync_all()
         })
         .and_then(|()| std::fs::rename(&tmp, path));
     if result.is_err() {

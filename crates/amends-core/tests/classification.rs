@@ -87,7 +87,9 @@ fn a_full_outage_of_45_minutes_is_s2_by_the_core_feature_criterion() {
         "{reasons:?}"
     );
     assert!(
-        reasons.iter().any(|r| r.contains("lasted 45m, more than 30m")),
+        reasons
+            .iter()
+            .any(|r| r.contains("lasted 45m, more than 30m")),
         "{reasons:?}"
     );
     // Why not S1: it did not last more than an hour.
@@ -101,10 +103,7 @@ fn a_full_outage_of_45_minutes_is_s2_by_the_core_feature_criterion() {
     let (_, s2) = w.playbook.severity("S2").expect("S2");
     let first = classify::evaluate(&w.playbook, &s2.criteria[0], &p.facts)
         .expect_err("everyone is affected");
-    assert_eq!(
-        first,
-        "180 of 180 accounts affected (100%), not below 100%"
-    );
+    assert_eq!(first, "180 of 180 accounts affected (100%), not below 100%");
 }
 
 #[test]
@@ -128,7 +127,11 @@ tiers = ["enterprise"]
     );
     let p = plan_at(&w, &i, et("2024-10-16T09:00:00"));
     assert_eq!(p.facts.accounts_affected, 30);
-    assert_eq!(p.facts.duration, Minutes::new(40), "from start, not detection");
+    assert_eq!(
+        p.facts.duration,
+        Minutes::new(40),
+        "from start, not detection"
+    );
     let c = &p.classification;
     assert_eq!(sev_id(&w, c), "S2");
     let Basis::Criterion { criterion, reasons } = &c.basis else {
@@ -231,7 +234,7 @@ accounts = ["acct-0001", "acct-0031"]
         .iter()
         .find(|a| a.account.id.as_str() == "acct-0001")
         .expect("acct-0001");
-    assert_eq!(ent.decision.rule, 3);
+    assert_eq!(ent.decision.rule.number, 3);
 }
 
 #[test]
@@ -259,15 +262,14 @@ fn a_severity_override_wins_and_keeps_the_policy_severity_for_the_audit_trail() 
         .iter()
         .find(|a| a.account.tier.as_str() == "enterprise")
         .expect("enterprise");
-    assert_eq!(ent.decision.rule, 2, "S1 at most 2h");
+    assert_eq!(ent.decision.rule.number, 2, "S1 at most 2h");
 }
 
 #[test]
 fn an_override_without_a_reason_or_to_an_unknown_level_is_refused() {
     let w = world();
-    let no_reason = format!(
-        "{FULL_OUTAGE_45M}\n[severity_override]\nseverity = \"S1\"\nreason = \" \"\n"
-    );
+    let no_reason =
+        format!("{FULL_OUTAGE_45M}\n[severity_override]\nseverity = \"S1\"\nreason = \" \"\n");
     let err = Incident::parse_toml("i.toml", &toml(&no_reason), &w.playbook, &w.accounts)
         .expect_err("an override needs a reason");
     assert!(err.to_string().contains("needs a reason"), "{err}");
@@ -315,7 +317,9 @@ all = true
         panic!("{:?}", later.classification.basis);
     };
     assert!(
-        reasons.iter().any(|r| r == "has lasted 1h 30m, more than 1h"),
+        reasons
+            .iter()
+            .any(|r| r == "has lasted 1h 30m, more than 1h"),
         "{reasons:?}"
     );
     // An as_of before the start never gives a negative duration.

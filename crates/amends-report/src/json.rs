@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use amends_core::classify::Basis;
-use amends_core::plan::{Due, Plan};
+use amends_core::plan::{AccountPlan, Due, Plan};
 use amends_core::playbook::Playbook;
 use amends_core::remediation::{Granted, Status};
 use amends_core::money::Money;
@@ -22,11 +22,17 @@ pub const SCHEMA: &str = "amends.plan/v1";
 
 /// Renders the plan as pretty-printed JSON with a trailing newline.
 pub fn render(plan: &Plan<'_>) -> String {
-    let doc = document(plan);
-    let mut s = serde_json::to_string_pretty(&doc)
-        .unwrap_or_else(|e| format!("{{\"error\": \"cannot serialise plan: {e}\"}}"));
-    s.push('\n');
-    s
+    let mut out = Vec::new();
+    // Writing to a Vec cannot fail, and every value in the document is serialisable.
+    let _ = write(plan, &mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Streams the document to `w`. Accounts are serialised one at a time, so a plan for a
+/// million accounts never holds its whole JSON text in memory.
+pub fn write(plan: &Plan<'_>, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *w, &document(plan)).map_err(std::io::Error::from)?;
+    w.write_all(b"\n")
 }
 
 #[derive(Serialize)]
@@ -38,7 +44,7 @@ struct Document<'a> {
     affected: Affected,
     classification: ClassificationDoc,
     communication: Vec<MessageDoc>,
-    accounts: Vec<AccountDoc<'a>>,
+    accounts: Accounts<'a>,
     escalation: Vec<EscalationDoc>,
     reviews: Vec<ReviewDoc>,
     totals: Vec<TotalDoc>,
@@ -231,6 +237,68 @@ fn remedy(pb: &Playbook, g: &Granted<'_>, fee: Money, basis_days: u32) -> Remedy
     }
 }
 
+/// The `accounts` array, serialised lazily from the plan.
+struct Accounts<'a>(&'a Plan<'a>);
+
+impl Serialize for Accounts<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.accounts.iter().map(|p| account(self.0, p)))
+    }
+}
+
+fn account<'a>(plan: &'a Plan<'a>, p: &'a AccountPlan<'a>) -> AccountDoc<'a> {
+    let pb = plan.playbook;
+    let a = p.account;
+    let d = &p.decision;
+    let messages = plan
+        .deliveries(a)
+        .map(|dl| {
+            let m = &plan.messages[dl.message];
+            let contact = &a.contacts[dl.contact];
+            let at = match m.due {
+                Due::At(t) => Some(t),
+                _ => None,
+            };
+            DeliveryDoc {
+                step: plan.step(m).id.to_string(),
+                occurrence: m.occurrence,
+                contact: contact.name.clone(),
+                channel: dl.channel.as_str(),
+                at: at.map(utc),
+                at_local: at.map(|t| local(&contact.zone, t)),
+            }
+        })
+        .collect();
+    AccountDoc {
+        id: a.id.as_str(),
+        name: &a.name,
+        tier: a.tier.as_str(),
+        segment: a.segment.as_deref(),
+        monthly_fee: a.monthly_fee.amount().to_string(),
+        currency: a.monthly_fee.currency().code().to_string(),
+        remediation: RemediationDoc {
+            rule: d.rule.number,
+            remedies: d
+                .granted
+                .iter()
+                .map(|g| remedy(pb, g, a.monthly_fee, plan.basis_days()))
+                .collect(),
+            contract_sla: d.contract.as_ref().map(|c| ContractDoc {
+                schedule: c.schedule.name.to_string(),
+                uptime_percent: c.sla.uptime_percent.round_dp(6).normalize().to_string(),
+                credit_percent: c.sla.credit_percent.normalize().to_string(),
+                credit: c.sla.credit.amount().to_string(),
+                below_minimum: c.sla.below_minimum,
+                applied: c.applied,
+            }),
+            credit: d.credit.amount().to_string(),
+            approver: person(pb, d.approver()),
+            status: d.status,
+        },
+        messages,
+    }
+}
+
 fn document<'a>(plan: &'a Plan<'a>) -> Document<'a> {
     let pb = plan.playbook;
     let inc = plan.incident;
@@ -270,61 +338,6 @@ fn document<'a>(plan: &'a Plan<'a>) -> Document<'a> {
                     amends_core::playbook::Audience::AffectedAccounts => "affected_accounts",
                 },
                 template: step.template.to_string(),
-            }
-        })
-        .collect();
-    let accounts = plan
-        .accounts
-        .iter()
-        .map(|p| {
-            let a = p.account;
-            let d = &p.decision;
-            let messages = plan
-                .deliveries(a)
-                .map(|dl| {
-                    let m = &plan.messages[dl.message];
-                    let contact = &a.contacts[dl.contact];
-                    let at = match m.due {
-                        Due::At(t) => Some(t),
-                        _ => None,
-                    };
-                    DeliveryDoc {
-                        step: plan.step(m).id.to_string(),
-                        occurrence: m.occurrence,
-                        contact: contact.name.clone(),
-                        channel: dl.channel.as_str(),
-                        at: at.map(utc),
-                        at_local: at.map(|t| local(&contact.zone, t)),
-                    }
-                })
-                .collect();
-            AccountDoc {
-                id: a.id.as_str(),
-                name: &a.name,
-                tier: a.tier.as_str(),
-                segment: a.segment.as_deref(),
-                monthly_fee: a.monthly_fee.amount().to_string(),
-                currency: a.monthly_fee.currency().code().to_string(),
-                remediation: RemediationDoc {
-                    rule: d.rule.number,
-                    remedies: d
-                        .granted
-                        .iter()
-                        .map(|g| remedy(pb, g, a.monthly_fee, plan.basis_days()))
-                        .collect(),
-                    contract_sla: d.contract.as_ref().map(|c| ContractDoc {
-                        schedule: c.schedule.name.to_string(),
-                        uptime_percent: c.sla.uptime_percent.round_dp(6).normalize().to_string(),
-                        credit_percent: c.sla.credit_percent.normalize().to_string(),
-                        credit: c.sla.credit.amount().to_string(),
-                        below_minimum: c.sla.below_minimum,
-                        applied: c.applied,
-                    }),
-                    credit: d.credit.amount().to_string(),
-                    approver: person(pb, d.approver()),
-                    status: d.status,
-                },
-                messages,
             }
         })
         .collect();
@@ -424,7 +437,7 @@ fn document<'a>(plan: &'a Plan<'a>) -> Document<'a> {
                 .collect(),
         },
         communication,
-        accounts,
+        accounts: Accounts(plan),
         escalation,
         reviews,
         totals: plan

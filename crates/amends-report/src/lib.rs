@@ -24,6 +24,18 @@ pub enum Format {
     Table,
 }
 
+/// Writes a plan in the given format to `w` (JSON is streamed account by account).
+pub fn write(
+    plan: &amends_core::plan::Plan<'_>,
+    format: Format,
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    match format {
+        Format::Json => json::write(plan, w),
+        Format::Markdown | Format::Table => w.write_all(render(plan, format).as_bytes()),
+    }
+}
+
 /// Renders a plan in the given format.
 pub fn render(plan: &amends_core::plan::Plan<'_>, format: Format) -> String {
     match format {
