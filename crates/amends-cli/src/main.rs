@@ -2,6 +2,9 @@
 //! amends-core to parse and plan and amends-report to render, and writes the result in one
 //! atomic step. Every rule lives in the core.
 
+// No unwrap or expect in product code: every failure is an error value with a message.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 mod demo;
 mod output;
 

@@ -59,12 +59,24 @@ fn demo_reproduces_the_worked_example() {
 fn demo_formats_and_output_file_agree() {
     let dir = scratch("formats");
     let file = dir.join("plan.json");
-    let o = amends(&["demo", "--format", "json", "--output", file.to_str().unwrap()]);
+    let o = amends(&[
+        "demo",
+        "--format",
+        "json",
+        "--output",
+        file.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).is_empty(), "with --output nothing goes to stdout");
+    assert!(
+        stdout(&o).is_empty(),
+        "with --output nothing goes to stdout"
+    );
     let written = std::fs::read_to_string(&file).unwrap();
     let direct = stdout(&amends(&["demo", "--format", "json"]));
-    assert_eq!(written, direct, "the demo is deterministic and --output writes the same bytes");
+    assert_eq!(
+        written, direct,
+        "the demo is deterministic and --output writes the same bytes"
+    );
     let doc: serde_json::Value = serde_json::from_str(&written).unwrap();
     assert_eq!(doc["schema"], "amends.plan/v1");
     let table = stdout(&amends(&["demo", "--format", "table"]));

@@ -36,7 +36,11 @@ fn main() {
     let started = Instant::now();
     let p = plan(&playbook, &accounts, &incident, as_of).expect("plan");
     let planned = started.elapsed();
-    let credits: usize = p.accounts.iter().filter(|a| !a.decision.credit.is_zero()).count();
+    let credits: usize = p
+        .accounts
+        .iter()
+        .filter(|a| !a.decision.credit.is_zero())
+        .count();
     println!(
         "accounts {n}: generated in {:.2?}, planned in {:.2?} ({} affected, {credits} with credit, severity {})",
         generated,

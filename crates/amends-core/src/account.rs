@@ -6,7 +6,7 @@
 //! account is returned unless all of them are good, so a plan is never made for a silently
 //! shortened customer list.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::domain::{AccountId, Channel, Key};
@@ -105,9 +105,20 @@ struct Builder<'p> {
     playbook: &'p Playbook,
     zones: HashMap<String, Zone>,
     seen: HashMap<AccountId, usize>,
+    /// How positions are named in messages: "row " (CSV) or "account #" (JSON).
+    unit: &'static str,
 }
 
-impl Builder<'_> {
+impl<'p> Builder<'p> {
+    fn new(playbook: &'p Playbook, unit: &'static str) -> Self {
+        Builder {
+            playbook,
+            zones: HashMap::new(),
+            seen: HashMap::new(),
+            unit,
+        }
+    }
+
     fn zone(&mut self, name: &str) -> Result<Zone, String> {
         if let Some(z) = self.zones.get(name) {
             return Ok(z.clone());
@@ -122,7 +133,8 @@ impl Builder<'_> {
         let id: AccountId = raw.id.parse().map_err(|e| format!("id: {e}"))?;
         if let Some(first) = self.seen.insert(id.clone(), position) {
             return Err(format!(
-                "account {id:?} appears twice (first at {first}); ids must be unique"
+                "account \"{id}\" appears twice (first at {}{first}); ids must be unique",
+                self.unit
             ));
         }
         let name = non_empty(&raw.name, "name")?;
@@ -183,10 +195,10 @@ impl Builder<'_> {
     fn contact(&mut self, raw: RawContact) -> Result<Contact, String> {
         let name = non_empty(&raw.name, "contact_name")?;
         let email = blank_to_none(raw.email);
-        if let Some(e) = &email {
-            if !e.contains('@') || e.contains(char::is_whitespace) {
-                return Err(format!("contact_email: {e:?} is not an email address"));
-            }
+        if let Some(e) = &email
+            && (!e.contains('@') || e.contains(char::is_whitespace))
+        {
+            return Err(format!("contact_email: {e:?} is not an email address"));
         }
         let phone = blank_to_none(raw.phone);
         let preferred_channel: Channel = raw
@@ -243,6 +255,8 @@ fn blank_to_none(s: Option<String>) -> Option<String> {
 pub fn parse_csv(file: &str, text: &str, playbook: &Playbook) -> Result<Vec<Account>, Diagnostics> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
+        // Rows with the wrong number of fields are reported by the loop below, row by row.
+        .flexible(true)
         .from_reader(text.as_bytes());
     let headers = match reader.headers() {
         Ok(h) => h.clone(),
@@ -262,34 +276,40 @@ pub fn parse_csv(file: &str, text: &str, playbook: &Playbook) -> Result<Vec<Acco
             file,
             text,
             0..header_len,
-            format!(
-                "the header must be exactly: {}",
-                CSV_COLUMNS.join(",")
-            ),
+            format!("the header must be exactly: {}", CSV_COLUMNS.join(",")),
         )]));
     }
-    let mut builder = Builder {
-        playbook,
-        zones: HashMap::new(),
-        seen: HashMap::new(),
-    };
+    let mut builder = Builder::new(playbook, "row ");
     let mut accounts = Vec::new();
     let mut problems = Vec::new();
     let mut record = csv::StringRecord::new();
     let mut row = 0usize;
     loop {
-        let start = reader.position().byte();
-        match reader.read_record(&mut record) {
+        let before = reader.position().byte();
+        let result = reader.read_record(&mut record);
+        let start = record.position().map_or(before, csv::Position::byte);
+        let mut start = usize::try_from(start).unwrap_or(0).min(text.len());
+        // The reader reports where it started reading, which may be the end of the previous
+        // line or a blank line; the row itself starts after them.
+        start += text[start..].len() - text[start..].trim_start_matches(['\r', '\n']).len();
+        let line_end = text[start..]
+            .find(['\r', '\n'])
+            .map_or(text.len(), |i| start + i);
+        match result {
             Ok(false) => break,
             Ok(true) => {
                 row += 1;
-                let start = usize::try_from(start).unwrap_or(0);
                 let at = |msg: String| {
-                    let line_end = text[start.min(text.len())..]
-                        .find('\n')
-                        .map_or(text.len(), |i| start + i);
                     Diagnostic::at(file, text, start..line_end, format!("row {row}: {msg}"))
                 };
+                if record.len() != CSV_COLUMNS.len() {
+                    problems.push(at(format!(
+                        "has {} fields but the header has {}; quote values that contain commas",
+                        record.len(),
+                        CSV_COLUMNS.len()
+                    )));
+                    continue;
+                }
                 let f = |i: usize| record.get(i).unwrap_or("").to_string();
                 let raw = RawAccount {
                     id: f(0),
@@ -314,41 +334,35 @@ pub fn parse_csv(file: &str, text: &str, playbook: &Playbook) -> Result<Vec<Acco
                 }
             }
             Err(e) => {
-                let (offset, line) = e
+                row += 1;
+                let offset = e
                     .position()
-                    .map_or((start, 0), |p| (p.byte(), p.line()));
-                let offset = usize::try_from(offset).unwrap_or(0);
+                    .map_or(start, |p| usize::try_from(p.byte()).unwrap_or(start));
                 problems.push(Diagnostic::at(
                     file,
                     text,
                     offset..offset,
-                    format!("row {}: {} (line {line})", row + 1, csv_message(&e)),
+                    format!("row {row}: {e}"),
                 ));
-                break;
+                // Keep reading so every bad row is reported, unless the reader cannot move on.
+                if reader.position().byte() <= before {
+                    break;
+                }
             }
         }
     }
     finish(accounts, problems)
 }
 
-fn csv_message(e: &csv::Error) -> String {
-    match e.kind() {
-        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => format!(
-            "has {len} fields but the header has {expected_len}; quote values that contain commas"
-        ),
-        csv::ErrorKind::Utf8 { .. } => "is not valid UTF-8".to_string(),
-        _ => e.to_string(),
-    }
-}
-
 /// Parses accounts from a JSON array of account objects (see `docs/inputs.md`).
-pub fn parse_json(file: &str, text: &str, playbook: &Playbook) -> Result<Vec<Account>, Diagnostics> {
-    let raws: Vec<RawAccount> = serde_json::from_str(text).map_err(|e| json_error(file, text, &e))?;
-    let mut builder = Builder {
-        playbook,
-        zones: HashMap::new(),
-        seen: HashMap::new(),
-    };
+pub fn parse_json(
+    file: &str,
+    text: &str,
+    playbook: &Playbook,
+) -> Result<Vec<Account>, Diagnostics> {
+    let raws: Vec<RawAccount> =
+        serde_json::from_str(text).map_err(|e| json_error(file, text, &e))?;
+    let mut builder = Builder::new(playbook, "account #");
     let mut accounts = Vec::with_capacity(raws.len());
     let mut problems = Vec::new();
     // Locate each object for error messages: the n-th top-level `{`.
@@ -426,18 +440,4 @@ fn top_level_object_starts(text: &str) -> Vec<usize> {
         }
     }
     starts
-}
-
-/// Counts accounts per tier, in the playbook's tier order (for summaries).
-pub fn count_by_tier<'a>(
-    playbook: &Playbook,
-    accounts: impl IntoIterator<Item = &'a Account>,
-) -> BTreeMap<usize, usize> {
-    let mut counts = BTreeMap::new();
-    for a in accounts {
-        if let Some(i) = playbook.tier_index(a.tier.as_str()) {
-            *counts.entry(i).or_insert(0) += 1;
-        }
-    }
-    counts
 }

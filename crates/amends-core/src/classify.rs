@@ -145,7 +145,11 @@ pub fn evaluate(playbook: &Playbook, c: &Criterion, f: &Facts) -> Result<Vec<Str
         }
     };
     if let Some(types) = &c.failure_types {
-        let list = types.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", ");
+        let list = types
+            .iter()
+            .map(|t| t.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
         check(
             types.contains(&f.failure_type),
             format!("failure type is {} (criterion: {list})", f.failure_type),
@@ -196,7 +200,11 @@ pub fn evaluate(playbook: &Playbook, c: &Criterion, f: &Facts) -> Result<Vec<Str
                 "no core feature is affected".to_string()
             }
         };
-        check(f.core_feature == core, yes(f.core_feature), yes(f.core_feature))?;
+        check(
+            f.core_feature == core,
+            yes(f.core_feature),
+            yes(f.core_feature),
+        )?;
     }
     if let Some(w) = c.workaround {
         let say = |b: bool| {
@@ -222,7 +230,10 @@ pub fn evaluate(playbook: &Playbook, c: &Criterion, f: &Facts) -> Result<Vec<Str
             !hit.is_empty(),
             format!(
                 "affected tiers include {}",
-                hit.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
+                hit.iter()
+                    .map(|k| k.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             format!("no account of {list} is affected"),
         )?;

@@ -40,7 +40,9 @@ impl Diagnostic {
             line,
             column,
             message: message.into(),
-            source_line: source[line_start..line_end].trim_end_matches('\r').to_string(),
+            source_line: source[line_start..line_end]
+                .trim_end_matches('\r')
+                .to_string(),
             width,
         }
     }

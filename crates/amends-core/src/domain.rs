@@ -18,15 +18,23 @@ pub enum NameError {
         why: &'static str,
     },
     /// Not one of the allowed words.
-    #[error("{value:?} is not a {what}; expected one of: {expected}")]
+    #[error("{value:?} is not {what}; expected one of: {expected}")]
     NotOneOf {
-        /// What kind of word it was meant to be.
+        /// What kind of word it was meant to be, with its article ("an internal channel").
         what: &'static str,
         /// The text given.
         value: String,
         /// The allowed words, comma-separated.
         expected: String,
     },
+}
+
+/// "a" or "an" before a word, so messages read as English ("an email step").
+pub fn article(word: &str) -> &'static str {
+    match word.chars().next().map(|c| c.to_ascii_lowercase()) {
+        Some('a' | 'e' | 'i' | 'o' | 'u') => "an",
+        _ => "a",
+    }
 }
 
 /// An account's identifier in the company's own systems (CRM or billing id).
@@ -169,7 +177,7 @@ macro_rules! word_enum {
 
 word_enum!(
     /// What kind of failure hurt the customers; severity criteria match on it.
-    FailureType, "failure type", {
+    FailureType, "a failure type", {
         /// The service is unavailable.
         Outage => "outage",
         /// The service works, slowly or partly.
@@ -189,7 +197,7 @@ word_enum!(
 
 word_enum!(
     /// How a customer-facing message reaches people.
-    Channel, "channel", {
+    Channel, "a channel", {
         /// The public status page: one post for everyone, not per account.
         StatusPage => "status_page",
         /// Email to the account's contacts.
@@ -207,7 +215,7 @@ word_enum!(
 
 word_enum!(
     /// How an internal escalation reaches the people it names.
-    InternalChannel, "internal channel", {
+    InternalChannel, "an internal channel", {
         /// A PagerDuty page.
         Pagerduty => "pagerduty",
         /// A Slack message or war-room channel.
@@ -227,7 +235,10 @@ mod tests {
 
     #[test]
     fn account_ids_are_trimmed_and_refused_when_empty_or_binary() {
-        assert_eq!(" acme-01 ".parse::<AccountId>().unwrap().as_str(), "acme-01");
+        assert_eq!(
+            " acme-01 ".parse::<AccountId>().unwrap().as_str(),
+            "acme-01"
+        );
         assert!("".parse::<AccountId>().is_err());
         assert!("a\u{0}b".parse::<AccountId>().is_err());
         assert!("x".repeat(129).parse::<AccountId>().is_err());
@@ -249,7 +260,10 @@ mod tests {
 
     #[test]
     fn closed_sets_parse_loosely_and_list_the_choices_on_error() {
-        assert_eq!("Data loss".parse::<FailureType>(), Ok(FailureType::DataLoss));
+        assert_eq!(
+            "Data loss".parse::<FailureType>(),
+            Ok(FailureType::DataLoss)
+        );
         assert_eq!("status-page".parse::<Channel>(), Ok(Channel::StatusPage));
         assert_eq!(
             "fax".parse::<Channel>().unwrap_err().to_string(),

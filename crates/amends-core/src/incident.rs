@@ -113,7 +113,8 @@ impl Incident {
         playbook: &Playbook,
         accounts: &[Account],
     ) -> Result<Incident, Diagnostics> {
-        let raw: RawIncident = serde_json::from_str(text).map_err(|e| json_error(file, text, &e))?;
+        let raw: RawIncident =
+            serde_json::from_str(text).map_err(|e| json_error(file, text, &e))?;
         check(file, text, raw, playbook, accounts)
     }
 }
@@ -159,6 +160,10 @@ struct RawOverride {
 
 /// The span of `field`'s key in TOML or JSON text, to point errors at the line a person wrote.
 fn field_span(text: &str, field: &str) -> std::ops::Range<usize> {
+    // A TOML table header (`[affected]`) is where that table's problems are.
+    if let Some(i) = text.find(&format!("[{field}]")) {
+        return i..i + field.len() + 2;
+    }
     for (i, _) in text.match_indices(field) {
         let before = text[..i].chars().next_back();
         let after = text[i + field.len()..].trim_start_matches([' ', '\t', '"']);
@@ -204,21 +209,21 @@ fn check(
     if raw.title.trim().is_empty() {
         err("title", "the incident needs a title".into());
     }
-    if let (Some(s), Some(d)) = (started, detected) {
-        if d < s {
-            err(
-                "detected_at",
-                format!("detected_at ({d}) is before started_at ({s})"),
-            );
-        }
+    if let (Some(s), Some(d)) = (started, detected)
+        && d < s
+    {
+        err(
+            "detected_at",
+            format!("detected_at ({d}) is before started_at ({s})"),
+        );
     }
-    if let (Some(d), Some(Some(r))) = (detected, resolved) {
-        if r < d {
-            err(
-                "resolved_at",
-                format!("resolved_at ({r}) is before detected_at ({d})"),
-            );
-        }
+    if let (Some(d), Some(Some(r))) = (detected, resolved)
+        && r < d
+    {
+        err(
+            "resolved_at",
+            format!("resolved_at ({r}) is before detected_at ({d})"),
+        );
     }
 
     let mut scope = Scope {
@@ -256,12 +261,16 @@ fn check(
             }
             Ok(id) => err(
                 "accounts",
-                format!("affected account {id:?} is not in the accounts file"),
+                format!("affected account \"{id}\" is not in the accounts file"),
             ),
             Err(e) => err("accounts", e.to_string()),
         }
     }
-    if !scope.all && scope.tiers.is_empty() && scope.segments.is_empty() && scope.accounts.is_empty() {
+    if !scope.all
+        && scope.tiers.is_empty()
+        && scope.segments.is_empty()
+        && scope.accounts.is_empty()
+    {
         err(
             "affected",
             "say who is affected: all = true, tiers, segments or accounts".into(),
@@ -293,7 +302,9 @@ fn check(
     };
 
     match (failure_type, started, detected, resolved) {
-        (Some(failure_type), Some(start), Some(detection), Some(resolution)) if problems.is_empty() => {
+        (Some(failure_type), Some(start), Some(detection), Some(resolution))
+            if problems.is_empty() =>
+        {
             Ok(Incident {
                 id: raw.id.trim().to_string(),
                 title: raw.title.trim().to_string(),

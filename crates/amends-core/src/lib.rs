@@ -5,13 +5,16 @@
 //! around it. That keeps every rule here testable exhaustively and fast, and makes a plan a
 //! pure function of (playbook, accounts, incident).
 
-pub mod diagnostic;
-pub mod domain;
-pub mod money;
-pub mod playbook;
-pub mod time;
+// No unwrap or expect in product code: every failure is an error value with a message.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod account;
 pub mod classify;
+pub mod diagnostic;
+pub mod domain;
 pub mod incident;
+pub mod money;
 pub mod plan;
+pub mod playbook;
 pub mod remediation;
+pub mod time;

@@ -12,7 +12,6 @@ use crate::incident::Incident;
 use crate::money::Money;
 use crate::playbook::{Audience, CommStep, Condition, Playbook, SeverityLevel};
 use crate::remediation::{self, BillingMonth, Context, Decision, RemediationError, Status};
-use crate::time::Delay;
 
 /// Repeating steps stop after this many occurrences, whatever the cadence: a plan is for
 /// people to read, and an incident open for weeks at a 1-minute cadence is a policy bug.
@@ -209,9 +208,8 @@ fn messages(
         };
         let skipped = |t: Timestamp| -> Option<String> {
             let resolved = anchors.resolution?;
-            (step.only_if_unresolved && t >= resolved).then(|| {
-                "skipped: the incident was resolved before it was due".to_string()
-            })
+            (step.only_if_unresolved && t >= resolved)
+                .then(|| "skipped: the incident was resolved before it was due".to_string())
         };
         let due = |t: Timestamp| match skipped(t) {
             Some(why) => Due::Skipped(t, why),
@@ -230,7 +228,9 @@ fn messages(
                 while n <= MAX_REPEATS {
                     let open = match anchors.resolution {
                         Some(r) => t < r,
-                        None => n == 1 || t <= as_of.saturating_add(every.duration()).unwrap_or(as_of),
+                        None => {
+                            n == 1 || t <= as_of.saturating_add(every.duration()).unwrap_or(as_of)
+                        }
                     };
                     if !open {
                         break;
@@ -298,7 +298,11 @@ fn condition(playbook: &Playbook, c: &Condition, facts: &Facts) -> (bool, String
         }
         Condition::DurationOver(d) => {
             let held = facts.duration > *d;
-            let lasted = if facts.resolved { "lasted" } else { "has lasted" };
+            let lasted = if facts.resolved {
+                "lasted"
+            } else {
+                "has lasted"
+            };
             let verdict = if held { "more than" } else { "not more than" };
             (held, format!("{lasted} {}, {verdict} {d}", facts.duration))
         }
@@ -344,10 +348,7 @@ impl<'a> Plan<'a> {
 
     /// What one account receives, contact by contact. Derived from the timeline and the
     /// account's contacts rather than stored, so a million-account plan stays small.
-    pub fn deliveries<'p>(
-        &'p self,
-        account: &'p Account,
-    ) -> impl Iterator<Item = Delivery> + 'p {
+    pub fn deliveries<'p>(&'p self, account: &'p Account) -> impl Iterator<Item = Delivery> + 'p {
         self.account_messages()
             .filter(|(_, m)| !matches!(m.due, Due::Skipped(..)))
             .flat_map(move |(message, m)| {
@@ -404,11 +405,6 @@ impl<'a> Plan<'a> {
         self.playbook
             .person(key)
             .map_or("(unknown)", |p| p.name.as_str())
-    }
-
-    /// True if the step is counted in business days (shown with the calendar's zone).
-    pub fn is_business_day_step(step: &CommStep) -> bool {
-        matches!(step.at.delay, Delay::BusinessDays(_))
     }
 }
 

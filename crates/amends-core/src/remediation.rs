@@ -8,9 +8,7 @@ use rust_decimal::Decimal;
 use crate::account::Account;
 use crate::domain::Key;
 use crate::money::{Currency, Money};
-use crate::playbook::{
-    ContractSla, DayBasis, Playbook, RemediationRule, Remedy, SlaSchedule,
-};
+use crate::playbook::{ContractSla, DayBasis, Playbook, RemediationRule, Remedy, SlaSchedule};
 use crate::time::{BusinessCalendar, Minutes};
 
 /// Why a remediation could not be computed for an account. These are gaps between the policy
@@ -170,7 +168,10 @@ pub fn schedule_percent(schedule: &SlaSchedule, uptime_percent: Decimal) -> Deci
 /// schedule's minimum.
 pub fn sla_credit(schedule: &SlaSchedule, uptime_percent: Decimal, fee: Money) -> SlaCredit {
     let percent = schedule_percent(schedule, uptime_percent).min(schedule.cap_percent);
-    let credit = Money::rounded(fee.amount() * percent / Decimal::ONE_HUNDRED, fee.currency());
+    let credit = Money::rounded(
+        fee.amount() * percent / Decimal::ONE_HUNDRED,
+        fee.currency(),
+    );
     let minimum = schedule.minimum_credit.get(&fee.currency());
     let below_minimum = !credit.is_zero() && minimum.is_some_and(|m| credit.amount() <= m.amount());
     SlaCredit {
@@ -296,11 +297,15 @@ pub fn decide<'p>(
         Some((schedule, sla)) => {
             let (total, applied) = match policy {
                 ContractSla::InAddition => (
-                    matrix_credit.checked_add(sla.credit).unwrap_or(matrix_credit),
+                    matrix_credit
+                        .checked_add(sla.credit)
+                        .unwrap_or(matrix_credit),
                     !sla.credit.is_zero(),
                 ),
                 _ => (
-                    matrix_credit.checked_max(sla.credit).unwrap_or(matrix_credit),
+                    matrix_credit
+                        .checked_max(sla.credit)
+                        .unwrap_or(matrix_credit),
                     sla.credit.amount() > matrix_credit.amount(),
                 ),
             };

@@ -632,3 +632,73 @@ fn the_ceo_is_called_for_a_short_s1_touching_11_enterprise_accounts() {
         .expect("ceo step");
     assert!(!ceo.fires, "{ceo:?}");
 }
+
+#[test]
+fn escalation_durations_are_strict_too() {
+    let p = demo_playbook();
+    let accounts = demo_accounts(&p);
+    // Exactly one hour, three Enterprise accounts: "more than 1h" does not hold.
+    let toml = short_s1(&["acct-0001", "acct-0002", "acct-0003"]).replace(
+        "resolved_at = \"2024-10-15T10:30:00-04:00\"",
+        "resolved_at = \"2024-10-15T11:00:00-04:00\"",
+    );
+    let i = incident(&p, &accounts, &toml);
+    let plan = make(&p, &accounts, &i, et("2024-10-16T09:00:00"));
+    let ceo = plan
+        .escalation
+        .iter()
+        .find(|e| {
+            plan.severity().escalation[e.step]
+                .notify
+                .contains(&key("ceo"))
+        })
+        .expect("ceo step");
+    assert!(!ceo.fires, "{ceo:?}");
+    assert_eq!(ceo.conditions[1].1, "lasted 1h, not more than 1h");
+}
+
+#[test]
+fn an_update_due_at_the_moment_of_resolution_is_skipped() {
+    let p = demo_playbook();
+    let accounts = demo_accounts(&p);
+    // Resolved at 11:00 exactly, when the T+60 "if unresolved" email is due.
+    let toml = OPEN_OUTAGE.replace(
+        "[affected]",
+        "resolved_at = \"2024-10-15T11:00:00-04:00\"\nseverity_override = { severity = \"S1\", reason = \"Full outage\" }\n\n[affected]",
+    );
+    let i = incident(&p, &accounts, &toml);
+    let plan = make(&p, &accounts, &i, et("2024-10-16T09:00:00"));
+    let update = step_messages(&plan, "update_email");
+    assert!(
+        matches!(&update[..], [(1, Due::Skipped(t, _))] if *t == et("2024-10-15T11:00:00")),
+        "{update:?}"
+    );
+    // The last status update is the one before resolution, not at it.
+    assert_eq!(
+        times(&step_messages(&plan, "status_update")).last(),
+        Some(&et("2024-10-15T10:45:00"))
+    );
+}
+
+#[test]
+fn business_day_deadlines_skip_the_calendars_holidays() {
+    let p = demo_playbook();
+    let accounts = demo_accounts(&p);
+    // Resolved on Wednesday 27 November 2024; Thursday 28 is Thanksgiving in the demo
+    // calendar: Fri 29, Mon 2, Tue 3, Wed 4, Thu 5 December.
+    let toml = RESOLVED_OUTAGE
+        .replace("2024-10-15T10:00:00-04:00", "2024-11-27T10:00:00-05:00")
+        .replace("2024-10-15T14:00:00-04:00", "2024-11-27T14:00:00-05:00");
+    let i = incident(&p, &accounts, &toml);
+    let plan = make(&p, &accounts, &i, et("2024-11-28T09:00:00"));
+    assert_eq!(
+        times(&step_messages(&plan, "rca_email")),
+        [et("2024-12-05T14:00:00")]
+    );
+    let rca_review = plan
+        .reviews
+        .iter()
+        .find(|r| p.reviews[r.task].id.as_str() == "customer_rca")
+        .expect("customer RCA task");
+    assert_eq!(rca_review.due, Some(et("2024-12-05T14:00:00")));
+}

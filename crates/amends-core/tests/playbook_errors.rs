@@ -57,7 +57,12 @@ fn describe(list: &[Diagnostic]) -> String {
 /// `source` is rejected with exactly one diagnostic, at the start of `at`, saying `message`.
 fn assert_one(source: &str, at: &str, message: &str) {
     let list = errors(source);
-    assert_eq!(list.len(), 1, "expected one problem, got:\n{}", describe(&list));
+    assert_eq!(
+        list.len(),
+        1,
+        "expected one problem, got:\n{}",
+        describe(&list)
+    );
     let d = &list[0];
     assert_eq!(d.file, FILE);
     assert_eq!(place(d), position(source, at), "{}", describe(&list));
@@ -90,8 +95,7 @@ fn the_demo_playbook_itself_is_valid() {
 // The remediation matrix.
 
 const STARTER_S3_RULE: &str = "[[remediation.rule]]\ntier = \"starter\"\nseverity = \"S3\"\nremedies = [{ kind = \"none\" }]\napprover = \"support_manager\"\n";
-const STARTER_S3_NO_APPROVER: &str =
-    "[[remediation.rule]]\ntier = \"starter\"\nseverity = \"S3\"\nremedies = [{ kind = \"none\" }]\n";
+const STARTER_S3_NO_APPROVER: &str = "[[remediation.rule]]\ntier = \"starter\"\nseverity = \"S3\"\nremedies = [{ kind = \"none\" }]\n";
 
 #[test]
 fn a_rule_without_an_approver_is_reported_at_its_header() {
@@ -132,7 +136,12 @@ fn a_broken_rule_is_not_also_reported_as_a_gap_in_the_matrix() {
     // No approver.
     let source = broken(STARTER_S3_RULE, STARTER_S3_NO_APPROVER);
     let list = errors(&source);
-    assert_eq!(list.len(), 1, "one mistake, one problem:\n{}", describe(&list));
+    assert_eq!(
+        list.len(),
+        1,
+        "one mistake, one problem:\n{}",
+        describe(&list)
+    );
 
     // Unknown approver on one band of a split cell.
     let source = broken(
@@ -140,17 +149,30 @@ fn a_broken_rule_is_not_also_reported_as_a_gap_in_the_matrix() {
         "duration_over = \"2h\"\nremedies = [{ kind = \"service_credit\", days = 7 }, { kind = \"apology\", from_role = \"VP Support\" }]\nautomatic = true\napprover = \"vp_suport\"",
     );
     let list = errors(&source);
-    assert_eq!(list.len(), 1, "one mistake, one problem:\n{}", describe(&list));
+    assert_eq!(
+        list.len(),
+        1,
+        "one mistake, one problem:\n{}",
+        describe(&list)
+    );
     assert!(list[0].message.starts_with("no person \"vp_suport\""));
 }
 
 #[test]
 fn a_rule_with_a_bad_duration_is_not_also_reported_as_an_overlap() {
-    let source = broken("duration_over = \"2h\"\nremedies = [{ kind = \"service_credit\", days = 7 }", "duration_over = \"two hours\"\nremedies = [{ kind = \"service_credit\", days = 7 }");
+    let source = broken(
+        "duration_over = \"2h\"\nremedies = [{ kind = \"service_credit\", days = 7 }",
+        "duration_over = \"two hours\"\nremedies = [{ kind = \"service_credit\", days = 7 }",
+    );
     let list = errors(&source);
     let d = diagnostic_at(&list, &source, "\"two hours\"");
     assert!(d.message.starts_with("\"two hours\" is not a duration"));
-    assert_eq!(list.len(), 1, "one mistake, one problem:\n{}", describe(&list));
+    assert_eq!(
+        list.len(),
+        1,
+        "one mistake, one problem:\n{}",
+        describe(&list)
+    );
 }
 
 #[test]
@@ -193,7 +215,10 @@ fn two_rules_for_the_same_cell_overlap_and_the_second_is_reported() {
 
 #[test]
 fn an_apology_from_a_role_nobody_holds() {
-    let source = broken("from_role = \"VP Support\"", "from_role = \"Chief Apology Officer\"");
+    let source = broken(
+        "from_role = \"VP Support\"",
+        "from_role = \"Chief Apology Officer\"",
+    );
     assert_one(
         &source,
         "\"Chief Apology Officer\"",
@@ -316,10 +341,7 @@ fn fixed_credits_need_an_amount_and_a_valid_one() {
 
 #[test]
 fn a_rule_with_no_remedies() {
-    let source = broken(
-        "remedies = [{ kind = \"none\" }]",
-        "remedies = []",
-    );
+    let source = broken("remedies = [{ kind = \"none\" }]", "remedies = []");
     assert_one(
         &source,
         "[]",
@@ -338,7 +360,10 @@ fn bad_remediation_settings() {
         "\"calendar\"",
         "credit_day_basis is \"days_in_month\" or a whole number of days from 1 to 31",
     );
-    let source = broken("credit_day_basis = \"days_in_month\"", "credit_day_basis = 0");
+    let source = broken(
+        "credit_day_basis = \"days_in_month\"",
+        "credit_day_basis = 0",
+    );
     assert_one(
         &source,
         "0\n",
@@ -389,7 +414,10 @@ fn a_bad_duration() {
 
 #[test]
 fn a_bad_moment() {
-    let source = broken("at = \"detection + 5m\"", "at = \"5 minutes after detection\"");
+    let source = broken(
+        "at = \"detection + 5m\"",
+        "at = \"5 minutes after detection\"",
+    );
     assert_one(
         &source,
         "\"5 minutes after detection\"",
@@ -408,8 +436,16 @@ fn a_step_with_a_bad_moment_is_not_also_reported_as_late() {
     );
     let list = errors(&source);
     let d = diagnostic_at(&list, &source, "\"detection plus 20m\"");
-    assert!(d.message.starts_with("\"detection plus 20m\" is not a moment"));
-    assert_eq!(list.len(), 1, "one mistake, one problem:\n{}", describe(&list));
+    assert!(
+        d.message
+            .starts_with("\"detection plus 20m\" is not a moment")
+    );
+    assert_eq!(
+        list.len(),
+        1,
+        "one mistake, one problem:\n{}",
+        describe(&list)
+    );
 }
 
 #[test]
@@ -533,18 +569,15 @@ fn tiers_must_be_declared_once_each() {
         "tiers = [\"enterprise\", \"growth\", \"starter\"]",
         "tiers = [\"enterprise\", \"growth\", \"starter\", \"growth\"]",
     );
-    assert_one(
-        &source,
-        "\"growth\"]",
-        "tier \"growth\" is listed twice",
-    );
+    assert_one(&source, "\"growth\"]", "tier \"growth\" is listed twice");
     let source = broken(
         "tiers = [\"enterprise\", \"growth\", \"starter\"]",
         "tiers = []",
     );
     let list = errors(&source);
     assert_eq!(
-        list[0].message, "declare at least one customer tier",
+        list[0].message,
+        "declare at least one customer tier",
         "{}",
         describe(&list)
     );
@@ -664,11 +697,7 @@ fn a_communication_sequence_for_an_unknown_severity() {
 fn a_severity_without_a_communication_sequence() {
     let source = DEMO.replace("[[communication.S3]]", "[[communication.S9]]");
     let list = errors(&source);
-    let d = diagnostic_at(
-        &list,
-        &source,
-        "[[severity]]\nid = \"S3\"",
-    );
+    let d = diagnostic_at(&list, &source, "[[severity]]\nid = \"S3\"");
     assert_eq!(
         d.message,
         "severity \"S3\" has no customer communication sequence: add [[communication.S3]] steps"
@@ -719,7 +748,10 @@ fn the_first_message_later_than_the_initial_notification_deadline() {
 
 #[test]
 fn step_ids_are_unique_within_a_sequence() {
-    let source = broken(S1_ACK_STEP, &S1_ACK_STEP.replace("\"ack_email\"", "\"status_investigating\""));
+    let source = broken(
+        S1_ACK_STEP,
+        &S1_ACK_STEP.replace("\"ack_email\"", "\"status_investigating\""),
+    );
     assert_one(
         &source,
         "\"status_investigating\"\nat = \"detection + 30m\"\nchannel = \"email\"",
@@ -742,7 +774,10 @@ fn bad_step_fields() {
     let resolution = "id = \"resolution_email\"\nat = \"resolution + 1h\"\nchannel = \"email\"\naudience = \"affected_accounts\"\ntemplate = \"resolution_email\"\n\n[[communication.S1]]";
     let source = broken(
         resolution,
-        &resolution.replace("at = \"resolution + 1h\"\n", "at = \"resolution + 1h\"\nevery = \"1h\"\n"),
+        &resolution.replace(
+            "at = \"resolution + 1h\"\n",
+            "at = \"resolution + 1h\"\nevery = \"1h\"\n",
+        ),
     );
     assert_one(
         &source,
@@ -754,7 +789,11 @@ fn bad_step_fields() {
         "template = \"ack_email\"\n\n[[communication.S1]]",
         "template = \"ack_mail\"\n\n[[communication.S1]]",
     );
-    assert_one(&source, "\"ack_mail\"", "no template \"ack_mail\" in [templates]");
+    assert_one(
+        &source,
+        "\"ack_mail\"",
+        "no template \"ack_mail\" in [templates]",
+    );
 
     let source = broken(S1_ACK_STEP, &S1_ACK_STEP.replace("\"email\"", "\"fax\""));
     assert_one(
@@ -777,7 +816,12 @@ fn an_unknown_audience() {
         "audience is \"public\" (the status page) or \"affected_accounts\""
     );
     // The step exists (at detection + 20m): it is not also "late".
-    assert_eq!(list.len(), 1, "one mistake, one problem:\n{}", describe(&list));
+    assert_eq!(
+        list.len(),
+        1,
+        "one mistake, one problem:\n{}",
+        describe(&list)
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -872,7 +916,11 @@ fn sla_schedule_tiers_and_amounts() {
         "{ uptime_below = \"99.99\", credit_percent = \"10\" }",
         "{ uptime_below = \"99.99\", credit_percent = \"-10\" }",
     );
-    assert_one(&source, "\"-10\"", "credit_percent must be 0 or more, not -10");
+    assert_one(
+        &source,
+        "\"-10\"",
+        "credit_percent must be 0 or more, not -10",
+    );
     let source = broken(
         "{ uptime_below = \"99.99\", credit_percent = \"10\" }",
         "{ uptime_below = \"99.99\", credit_percent = \"ten\" }",
@@ -886,7 +934,10 @@ fn sla_schedule_tiers_and_amounts() {
         "{ USX",
         "unknown currency code \"USX\" (use an ISO 4217 code such as USD, EUR, GBP or JPY)",
     );
-    let source = broken(cap, &format!("{cap}\nminimum_credit = {{ USD = \"1.005\" }}"));
+    let source = broken(
+        cap,
+        &format!("{cap}\nminimum_credit = {{ USD = \"1.005\" }}"),
+    );
     assert_one(
         &source,
         "\"1.005\"",
@@ -921,10 +972,7 @@ fn review_tasks() {
         "\"detection + 24h\"",
         "a review task is due after resolution: write \"resolution + 24h\" or \"resolution + 5 business days\"",
     );
-    let source = broken(
-        "id = \"prevention_verified\"",
-        "id = \"customer_rca\"",
-    );
+    let source = broken("id = \"prevention_verified\"", "id = \"customer_rca\"");
     assert_one(
         &source,
         "\"customer_rca\"\ntitle = \"Verify",
@@ -971,7 +1019,10 @@ fn several_problems_are_reported_together_in_source_order() {
             "no person \"support_dir\" in [people]",
         ),
         (
-            position(&source, "{ uptime_below = \"95.0\", credit_percent = \"20\" }"),
+            position(
+                &source,
+                "{ uptime_below = \"95.0\", credit_percent = \"20\" }",
+            ),
             "credit must not shrink as uptime falls",
         ),
         (
@@ -1016,7 +1067,11 @@ fn a_diagnostic_renders_like_rustc() {
         "time_zone = \"America/New_Yrok\"",
     );
     let (line, column) = position(&source, "\"America/New_Yrok\"");
-    assert_eq!((line, column), (15, 13), "the demo playbook moved; update this test");
+    assert_eq!(
+        (line, column),
+        (15, 13),
+        "the demo playbook moved; update this test"
+    );
     let shown = match Playbook::parse(FILE, &source) {
         Ok(_) => panic!("accepted"),
         Err(e) => e.to_string(),

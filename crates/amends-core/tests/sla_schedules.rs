@@ -7,7 +7,9 @@ use std::str::FromStr;
 
 use amends_core::money::{Currency, Money};
 use amends_core::playbook::{Playbook, SlaSchedule};
-use amends_core::remediation::{BillingMonth, monthly_uptime_percent, schedule_percent, sla_credit};
+use amends_core::remediation::{
+    BillingMonth, monthly_uptime_percent, schedule_percent, sla_credit,
+};
 use amends_core::time::{Minutes, parse_instant};
 use rust_decimal::Decimal;
 
@@ -151,8 +153,14 @@ fn first_table(section: &str) -> (Vec<String>, Vec<Vec<String>>) {
             .map(|c| c.trim().to_string())
             .collect()
     };
-    assert!(lines[1].contains("---"), "second table line is not a separator");
-    (cells(lines[0]), lines[2..].iter().map(|l| cells(l)).collect())
+    assert!(
+        lines[1].contains("---"),
+        "second table line is not a separator"
+    );
+    (
+        cells(lines[0]),
+        lines[2..].iter().map(|l| cells(l)).collect(),
+    )
 }
 
 /// A percentage at the start of `s`: "99.99% but ..." -> 99.99.
@@ -272,20 +280,27 @@ fn probes(rows: &[Row]) -> Vec<Decimal> {
 /// The encoded schedule has exactly the published thresholds and credits, and gives the
 /// published credit (percent and money) on and around every threshold.
 fn check_against_published(name: &str, rows: &[Row], expected_rows: usize) {
-    assert_eq!(rows.len(), expected_rows, "{name}: rows read from the fixture");
+    assert_eq!(
+        rows.len(),
+        expected_rows,
+        "{name}: rows read from the fixture"
+    );
     let pb = playbook();
     let s = schedule(&pb, name);
 
     // Thresholds and credits, highest threshold first, as published.
     let mut by_threshold = rows.to_vec();
-    by_threshold.sort_by(|a, b| b.below.cmp(&a.below));
+    by_threshold.sort_by_key(|r| std::cmp::Reverse(r.below));
     let encoded: Vec<(Decimal, Decimal)> = s
         .tiers
         .iter()
         .map(|t| (t.uptime_below, t.credit_percent))
         .collect();
     let table: Vec<(Decimal, Decimal)> = by_threshold.iter().map(|r| (r.below, r.credit)).collect();
-    assert_eq!(encoded, table, "{name}: tiers differ from the published table");
+    assert_eq!(
+        encoded, table,
+        "{name}: tiers differ from the published table"
+    );
     // A range row's lower bound is the next row's upper bound, so "uptime_below" alone loses
     // nothing.
     for pair in by_threshold.windows(2) {
@@ -545,9 +560,15 @@ fn the_cap_limits_the_credit_percent() {
     // schedule_percent is before the cap, sla_credit after it.
     assert_eq!(schedule_percent(s, d("90")), d("100"));
     let c = sla_credit(s, d("90"), fee);
-    assert_eq!((c.credit_percent, c.credit), (d("50"), money("500.00", "USD")));
+    assert_eq!(
+        (c.credit_percent, c.credit),
+        (d("50"), money("500.00", "USD"))
+    );
     let c = sla_credit(s, d("97"), fee);
-    assert_eq!((c.credit_percent, c.credit), (d("30"), money("300.00", "USD")));
+    assert_eq!(
+        (c.credit_percent, c.credit),
+        (d("30"), money("300.00", "USD"))
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

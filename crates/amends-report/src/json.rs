@@ -7,10 +7,10 @@
 use std::collections::BTreeMap;
 
 use amends_core::classify::Basis;
+use amends_core::money::Money;
 use amends_core::plan::{AccountPlan, Due, Plan};
 use amends_core::playbook::Playbook;
 use amends_core::remediation::{Granted, Status};
-use amends_core::money::Money;
 use amends_core::time::Zone;
 use jiff::Timestamp;
 use serde::Serialize;
@@ -306,14 +306,24 @@ fn document<'a>(plan: &'a Plan<'a>) -> Document<'a> {
     let c = &plan.classification;
     let level = plan.severity();
     let (basis, criterion, reasons, override_reason, policy) = match &c.basis {
-        Basis::Criterion { criterion, reasons } => {
-            ("criterion", Some(*criterion), reasons.clone(), None, c.severity)
-        }
+        Basis::Criterion { criterion, reasons } => (
+            "criterion",
+            Some(*criterion),
+            reasons.clone(),
+            None,
+            c.severity,
+        ),
         Basis::Unmatched => ("unmatched", None, Vec::new(), None, c.severity),
         Basis::Override {
             policy_severity,
             reason,
-        } => ("override", None, Vec::new(), Some(reason.clone()), *policy_severity),
+        } => (
+            "override",
+            None,
+            Vec::new(),
+            Some(reason.clone()),
+            *policy_severity,
+        ),
     };
     let communication = plan
         .messages

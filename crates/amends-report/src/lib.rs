@@ -8,6 +8,9 @@
 //!
 //! Rendering is pure (a plan in, a `String` out), like the core: the CLI decides where it goes.
 
+// No unwrap or expect in product code: every failure is an error value with a message.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod json;
 pub mod markdown;
 pub mod table;

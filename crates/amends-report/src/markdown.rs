@@ -47,7 +47,10 @@ fn header(out: &mut String, plan: &Plan<'_>) {
     }
     let core = if inc.core_feature { "yes" } else { "no" };
     let workaround = if inc.workaround { "yes" } else { "no" };
-    let _ = writeln!(out, "| Core feature | {core} |\n| Workaround | {workaround} |");
+    let _ = writeln!(
+        out,
+        "| Core feature | {core} |\n| Workaround | {workaround} |"
+    );
     let a = &inc.anchors;
     let _ = writeln!(out, "| Started | {} |", text::when(zone, a.start));
     let _ = writeln!(out, "| Detected | {} |", text::when(zone, a.detection));
@@ -129,12 +132,7 @@ fn severity(out: &mut String, plan: &Plan<'_>) {
         if *i == c.severity || misses.is_empty() {
             continue;
         }
-        let _ = writeln!(
-            out,
-            "- not {}: {}",
-            pb.severities[*i].id,
-            misses.join("; ")
-        );
+        let _ = writeln!(out, "- not {}: {}", pb.severities[*i].id, misses.join("; "));
     }
     let _ = writeln!(
         out,
@@ -184,14 +182,22 @@ fn timeline(out: &mut String, plan: &Plan<'_>) {
                     .collect();
                 let when = match run.last() {
                     Some(last) if run.len() > 1 => {
-                        format!("{} → {}", text::when(zone, *first), text::clock(zone, *last))
+                        format!(
+                            "{} → {}",
+                            text::when(zone, *first),
+                            text::clock(zone, *last)
+                        )
                     }
                     _ => text::when(zone, *first),
                 };
                 let count = if run.len() == 1 { "update" } else { "updates" };
                 (
                     when,
-                    format!("{}, every {every} while open ({} {count})", step.at, run.len()),
+                    format!(
+                        "{}, every {every} while open ({} {count})",
+                        step.at,
+                        run.len()
+                    ),
                 )
             }
             (Due::At(t), None) => (text::when(zone, *t), step.at.to_string()),
@@ -240,7 +246,11 @@ fn remediation(out: &mut String, plan: &Plan<'_>) {
             }
         }
     }
-    let used: Vec<usize> = plan.accounts.iter().map(|a| a.decision.rule.number).collect();
+    let used: Vec<usize> = plan
+        .accounts
+        .iter()
+        .map(|a| a.decision.rule.number)
+        .collect();
     let head: Vec<String> = columns
         .iter()
         .map(|(si, b)| {
@@ -360,7 +370,10 @@ fn account_messages(out: &mut String, plan: &Plan<'_>) {
         out,
         "## Messages per account, in each contact's time zone\n"
     );
-    let head: Vec<String> = steps.iter().map(|(_, m)| plan.step(m).id.to_string()).collect();
+    let head: Vec<String> = steps
+        .iter()
+        .map(|(_, m)| plan.step(m).id.to_string())
+        .collect();
     let _ = writeln!(
         out,
         "| Account | Contact | Time zone | {} |\n|---|---|---|{}",
@@ -409,9 +422,8 @@ fn escalation(out: &mut String, plan: &Plan<'_>) {
     );
     for e in &plan.escalation {
         let step = &level.escalation[e.step];
-        let when = e
-            .at
-            .map_or_else(|| "when resolved".to_string(), |t| text::when(zone, t));
+        let when =
+            e.at.map_or_else(|| "when resolved".to_string(), |t| text::when(zone, t));
         let notify: Vec<String> = step.notify.iter().map(|k| text::person(pb, k)).collect();
         let channel = match &step.target {
             Some(t) => format!("{} {t}", step.channel),

@@ -1,7 +1,7 @@
 //! Words shared by every format: how a remedy, a time or a person is said.
 
 use amends_core::domain::Key;
-use amends_core::playbook::{CustomerComms, Playbook, Remedy, RemediationRule};
+use amends_core::playbook::{CustomerComms, Playbook, RemediationRule, Remedy};
 use amends_core::time::Zone;
 use jiff::Timestamp;
 

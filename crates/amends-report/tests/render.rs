@@ -20,7 +20,9 @@ fn accounts(pb: &Playbook, only: &[&str]) -> Vec<Account> {
     let text: String = ACCOUNTS
         .lines()
         .enumerate()
-        .filter(|(i, l)| *i == 0 || only.is_empty() || only.iter().any(|id| l.starts_with(&format!("{id},"))))
+        .filter(|(i, l)| {
+            *i == 0 || only.is_empty() || only.iter().any(|id| l.starts_with(&format!("{id},")))
+        })
         .map(|(_, l)| format!("{l}\n"))
         .collect();
     account::parse_csv("accounts.csv", &text, pb).unwrap_or_else(|e| panic!("{e}"))
@@ -106,7 +108,10 @@ fn json_document_is_stable_and_typed() {
         .iter()
         .map(|m| m["step"].as_str().unwrap())
         .collect();
-    assert_eq!(steps, ["ack_email", "update_email", "resolution_email", "rca_email"]);
+    assert_eq!(
+        steps,
+        ["ack_email", "update_email", "resolution_email", "rca_email"]
+    );
     assert_eq!(
         first["messages"][0]["at_local"],
         "2024-10-15T10:30:00-04:00[America/New_York]"

@@ -13,7 +13,7 @@ use toml::Spanned;
 use super::raw::{self, Exact, Text};
 use super::*;
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::domain::NameError;
+use crate::domain::{NameError, article};
 use crate::money::MoneyError;
 use crate::time::{self, Anchor, Delay};
 
@@ -134,7 +134,7 @@ impl Checker<'_> {
                 Err(e) => self.error(amount.span(), e.to_string()),
             }
         }
-        if out.is_empty() && self.problems.is_empty() {
+        if map.get_ref().is_empty() {
             self.error(
                 map.span(),
                 "give at least one amount, e.g. { USD = \"50.00\" }",
@@ -228,16 +228,7 @@ fn build(c: &mut Checker<'_>, raw: raw::RawPlaybook) -> Option<Playbook> {
         let s = s.into_inner();
         let steps = communication.remove(&index).unwrap_or_default();
         let esc = escalation.remove(&index).unwrap_or_default();
-        if let Some(level) = severity(
-            c,
-            &people,
-            &tiers,
-            &templates,
-            span,
-            s,
-            steps,
-            esc,
-        ) {
+        if let Some(level) = severity(c, &people, &tiers, &templates, span, s, steps, esc) {
             severities.push(level);
         }
     }
@@ -276,14 +267,12 @@ fn unique_keys(c: &mut Checker<'_>, what: &'static str, texts: &[Text]) -> Vec<K
 }
 
 fn calendar(c: &mut Checker<'_>, raw: Spanned<raw::RawCalendar>) -> Option<BusinessCalendar> {
-    let span = raw.span();
     let raw = raw.into_inner();
     let zone = c.parse::<time::Zone>(&raw.time_zone);
     let mut days = Vec::new();
     for d in raw.working_days.get_ref() {
-        if let Some(day) = time::parse_weekday(d.get_ref())
-            .map_err(|e| c.error(d.span(), e.to_string()))
-            .ok()
+        if let Ok(day) =
+            time::parse_weekday(d.get_ref()).map_err(|e| c.error(d.span(), e.to_string()))
         {
             days.push(day);
         }
@@ -300,7 +289,6 @@ fn calendar(c: &mut Checker<'_>, raw: Spanned<raw::RawCalendar>) -> Option<Busin
             holidays.push(d);
         }
     }
-    let _ = span;
     Some(BusinessCalendar::new(zone?, days, holidays))
 }
 
@@ -416,17 +404,21 @@ fn severity(
         .filter_map(|cr| criterion(c, tiers, cr))
         .collect();
 
+    let written = steps.len();
     let communication = comm_steps(c, templates, &s.id, span.clone(), steps);
-    if let (Some(initial), Some(first)) = (initial, first_detection_offset(&communication)) {
-        if first > initial {
-            c.error(
+    // Judge the timing only when every step parsed: a broken step is already reported, and
+    // without it the "first" message would be the wrong one.
+    if let (Some(initial), Some(first)) = (initial, first_detection_offset(&communication))
+        && communication.len() == written
+        && first > initial
+    {
+        c.error(
                 s.initial_notification.span(),
                 format!(
                     "the first message of {} goes out at detection + {first}, later than its initial notification deadline of {initial}",
                     s.id.get_ref()
                 ),
             );
-        }
     }
     let escalation = escalation
         .into_iter()
@@ -578,18 +570,21 @@ fn comm_steps(
             ),
             (Some(ch), Some(Audience::Public)) if ch != Channel::StatusPage => c.error(
                 s.audience.span(),
-                format!("a {ch} step goes to accounts: use audience = \"affected_accounts\""),
+                format!(
+                    "{} {ch} step goes to accounts: use audience = \"affected_accounts\"",
+                    article(ch.as_str())
+                ),
             ),
             _ => {}
         }
         let template = c.key("template", &s.template);
-        if let Some(t) = &template {
-            if !templates.contains_key(t) {
-                c.error(
-                    s.template.span(),
-                    format!("no template {:?} in [templates]", t.as_str()),
-                );
-            }
+        if let Some(t) = &template
+            && !templates.contains_key(t)
+        {
+            c.error(
+                s.template.span(),
+                format!("no template {:?} in [templates]", t.as_str()),
+            );
         }
         if let (Some(id), Some(at), Some(every), Some(channel), Some(audience), Some(template)) =
             (id, at, every, channel, audience, template)
@@ -701,7 +696,7 @@ fn sla_schedules(
                 "an SLA schedule needs at least one tier { uptime_below = \"99.9\", credit_percent = \"10\" }",
             );
         }
-        tiers.sort_by(|a, b| b.1.uptime_below.cmp(&a.1.uptime_below));
+        tiers.sort_by_key(|t| std::cmp::Reverse(t.1.uptime_below));
         for pair in tiers.windows(2) {
             let (higher, lower) = (&pair[0], &pair[1]);
             if higher.1.uptime_below == lower.1.uptime_below {
@@ -735,9 +730,7 @@ fn sla_schedules(
             key.clone(),
             SlaSchedule {
                 name: key,
-                description: s
-                    .description
-                    .map_or_else(String::new, Spanned::into_inner),
+                description: s.description.map_or_else(String::new, Spanned::into_inner),
                 source: s.source.map(Spanned::into_inner),
                 tiers: tiers.into_iter().map(|(_, t)| t).collect(),
                 cap_percent,
@@ -789,15 +782,31 @@ fn remediation(
 
     let mut rules = Vec::new();
     let mut spans = Vec::new();
+    // Cells with a rule that did not parse: their coverage is not judged, so one mistake gives
+    // one error, not a second one about a gap or overlap it caused.
+    let mut broken: Vec<(String, String)> = Vec::new();
     for (i, rule) in r.rule.into_iter().enumerate() {
         let span = rule.span();
         let rule = rule.into_inner();
-        if let Some(built) = remediation_rule(c, tiers, severities, people, schedules, i + 1, span.clone(), rule) {
-            rules.push(built);
-            spans.push(span);
+        let cell = (rule.tier.get_ref().clone(), rule.severity.get_ref().clone());
+        match remediation_rule(
+            c,
+            tiers,
+            severities,
+            people,
+            schedules,
+            i + 1,
+            span.clone(),
+            rule,
+        ) {
+            Some(built) => {
+                rules.push(built);
+                spans.push(span);
+            }
+            None => broken.push(cell),
         }
     }
-    coverage(c, tiers, severities, &rules, &spans, section_span);
+    coverage(c, tiers, severities, &rules, &spans, &broken, section_span);
     Some(Remediation {
         day_basis: day_basis?,
         contract_sla: contract_sla?,
@@ -820,8 +829,12 @@ fn remediation_rule(
     let severity = c
         .severity_index(severities, &rule.severity)
         .map(|i| severities[i].clone());
-    let duration_over = rule.duration_over.as_ref().and_then(|d| c.parse(d));
-    let duration_at_most = rule.duration_at_most.as_ref().and_then(|d| c.parse(d));
+    let mut duration = |text: &Option<Text>| match text {
+        None => Some(None),
+        Some(d) => c.parse::<Minutes>(d).map(Some),
+    };
+    let duration_over = duration(&rule.duration_over);
+    let duration_at_most = duration(&rule.duration_at_most);
     let approver = match &rule.approver {
         None => {
             c.error(span, NEEDS_APPROVER);
@@ -845,8 +858,8 @@ fn remediation_rule(
         number,
         tier: tier?,
         severity: severity?,
-        duration_over,
-        duration_at_most,
+        duration_over: duration_over?,
+        duration_at_most: duration_at_most?,
         remedies,
         automatic: rule.automatic,
         approver: approver?,
@@ -890,14 +903,17 @@ fn remedy(
         if present && !allowed.contains(&field) {
             c.error(
                 span.clone(),
-                format!("a {kind} remedy takes no `{field}`"),
+                format!("{} {kind} remedy takes no `{field}`", article(kind)),
             );
         }
     }
     let missing = |c: &mut Checker<'_>, field: &str, example: &str| {
         c.error(
             span.clone(),
-            format!("a {kind} remedy needs `{field}`, e.g. {example}"),
+            format!(
+                "{} {kind} remedy needs `{field}`, e.g. {example}",
+                article(kind)
+            ),
         );
     };
     match kind {
@@ -918,7 +934,11 @@ fn remedy(
                 Some(Decimal::ONE_HUNDRED),
             ))),
             None => {
-                missing(c, "percent", "{ kind = \"percent_of_fee\", percent = \"10\" }");
+                missing(
+                    c,
+                    "percent",
+                    "{ kind = \"percent_of_fee\", percent = \"10\" }",
+                );
                 None
             }
         },
@@ -985,7 +1005,11 @@ fn remedy(
                 }
             }
             None => {
-                missing(c, "from_role", "{ kind = \"apology\", from_role = \"VP Support\" }");
+                missing(
+                    c,
+                    "from_role",
+                    "{ kind = \"apology\", from_role = \"VP Support\" }",
+                );
                 None
             }
         },
@@ -1003,10 +1027,24 @@ fn coverage(
     severities: &[Key],
     rules: &[RemediationRule],
     spans: &[Range<usize>],
+    broken: &[(String, String)],
     section: Range<usize>,
 ) {
+    let known = |(t, s): &(String, String)| {
+        tiers.iter().any(|k| k.as_str() == t) && severities.iter().any(|k| k.as_str() == s)
+    };
+    if !broken.iter().all(known) {
+        // A rule names an unknown tier or severity: which cell it meant is unknowable.
+        return;
+    }
     for tier in tiers {
         for sev in severities {
+            if broken
+                .iter()
+                .any(|(t, s)| t == tier.as_str() && s == sev.as_str())
+            {
+                continue;
+            }
             let cell: Vec<usize> = (0..rules.len())
                 .filter(|&i| &rules[i].tier == tier && &rules[i].severity == sev)
                 .collect();
@@ -1076,17 +1114,20 @@ fn reviews(
         let r = r.into_inner();
         let id = c.key("review task id", &r.id);
         if !ids.insert(r.id.get_ref().clone()) {
-            c.error(r.id.span(), format!("review task {:?} is declared twice", r.id.get_ref()));
+            c.error(
+                r.id.span(),
+                format!("review task {:?} is declared twice", r.id.get_ref()),
+            );
         }
         let title = c.non_empty(&r.title, "a review task title");
         let due = c.parse::<Moment>(&r.due);
-        if let Some(d) = due {
-            if d.anchor != Anchor::Resolution {
-                c.error(
+        if let Some(d) = due
+            && d.anchor != Anchor::Resolution
+        {
+            c.error(
                     r.due.span(),
                     "a review task is due after resolution: write \"resolution + 24h\" or \"resolution + 5 business days\"",
                 );
-            }
         }
         let owner = c.person(people, &r.owner);
         let participants = r

@@ -235,7 +235,10 @@ impl<'de> serde::Deserialize<'de> for Exact {
 
 /// `credit_day_basis`: the word `"days_in_month"` or a whole number of days.
 #[derive(Debug, Clone, serde::Deserialize)]
-#[serde(untagged, expecting = "\"days_in_month\" or a whole number of days such as 30")]
+#[serde(
+    untagged,
+    expecting = "\"days_in_month\" or a whole number of days such as 30"
+)]
 pub(super) enum DayBasisText {
     Days(i64),
     Word(String),
