@@ -45,12 +45,16 @@ impl Facts {
     }
 }
 
-/// A share (0 to 1) as a percent with at most one decimal.
+/// A share (0 to 1) as a percent, with one decimal, or more where one would round a partial
+/// share to "0%" or "100%" (9,999 of 10,000 is 99.99%, not 100%).
 pub fn percent_text(share: Decimal) -> String {
-    format!(
-        "{}%",
-        (share * Decimal::ONE_HUNDRED).round_dp(1).normalize()
-    )
+    let percent = share * Decimal::ONE_HUNDRED;
+    let partial = share > Decimal::ZERO && share < Decimal::ONE;
+    let shown = (1..=12)
+        .map(|dp| percent.round_dp(dp))
+        .find(|p| !partial || (*p > Decimal::ZERO && *p < Decimal::ONE_HUNDRED))
+        .unwrap_or(percent);
+    format!("{}%", shown.normalize())
 }
 
 /// How the severity was decided.

@@ -133,6 +133,10 @@ impl Money {
     /// of `"12.345"` USD is an input error, not a silent rounding.
     pub fn parse(amount: &str, currency: Currency) -> Result<Money, MoneyError> {
         let trimmed = amount.trim();
+        // rust_decimal accepts "1_000"; a fee in a CSV written that way is a typo, not 1000.
+        if trimmed.contains('_') {
+            return Err(MoneyError::NotADecimal(amount.to_string()));
+        }
         let value = Decimal::from_str_exact(trimmed)
             .map_err(|_| MoneyError::NotADecimal(amount.to_string()))?;
         if value.is_sign_negative() && !value.is_zero() {
@@ -239,6 +243,10 @@ mod tests {
     fn bad_amounts_are_rejected_with_the_reason() {
         assert!(matches!(
             Money::parse("12,50", usd()),
+            Err(MoneyError::NotADecimal(_))
+        ));
+        assert!(matches!(
+            Money::parse("1_000", usd()),
             Err(MoneyError::NotADecimal(_))
         ));
         assert!(matches!(

@@ -150,11 +150,14 @@ impl fmt::Display for Anchor {
     }
 }
 
-/// How far after the anchor: an exact length, or a count of business days on the calendar.
+/// How far after the anchor: clock time, calendar days, or business days on the calendar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Delay {
-    /// Clock time, e.g. 20 minutes.
+    /// Clock time, e.g. 20 minutes or 24 hours (exactly 24 × 60 minutes).
     Exact(Minutes),
+    /// Calendar days ("30d") in the calendar's zone, at the same wall-clock time, so a
+    /// deadline a month out does not shift by an hour across a daylight-saving change.
+    CalendarDays(u32),
     /// Business days on the playbook's calendar, at the same wall-clock time.
     BusinessDays(u32),
 }
@@ -192,9 +195,14 @@ impl FromStr for Moment {
                 let business = ["business days", "business day", "bd"]
                     .iter()
                     .find_map(|suffix| d.strip_suffix(suffix));
-                match business {
-                    Some(n) => Delay::BusinessDays(n.trim().parse().map_err(|_| bad())?),
-                    None => Delay::Exact(d.parse().map_err(|_| bad())?),
+                let days = ["days", "day", "d"]
+                    .iter()
+                    .find_map(|suffix| d.strip_suffix(suffix))
+                    .and_then(|n| n.trim().parse::<u32>().ok());
+                match (business, days) {
+                    (Some(n), _) => Delay::BusinessDays(n.trim().parse().map_err(|_| bad())?),
+                    (None, Some(n)) => Delay::CalendarDays(n),
+                    (None, None) => Delay::Exact(d.parse().map_err(|_| bad())?),
                 }
             }
         };
@@ -207,6 +215,7 @@ impl fmt::Display for Moment {
         match self.delay {
             Delay::Exact(m) if m.get() == 0 => write!(f, "{}", self.anchor),
             Delay::Exact(m) => write!(f, "{} + {m}", self.anchor),
+            Delay::CalendarDays(n) => write!(f, "{} + {n}d", self.anchor),
             Delay::BusinessDays(1) => write!(f, "{} + 1 business day", self.anchor),
             Delay::BusinessDays(n) => write!(f, "{} + {n} business days", self.anchor),
         }
@@ -386,14 +395,12 @@ impl BusinessCalendar {
     pub fn resolve(&self, moment: Moment, anchors: &Anchors) -> Option<Timestamp> {
         let base = anchors.get(moment.anchor)?;
         Some(match moment.delay {
-            // Whole days ("24h", "30d") are calendar days in the calendar's zone, so a
-            // deadline a month out keeps its wall-clock time across a daylight-saving change.
-            Delay::Exact(m) if m.get() > 0 && m.get() % (24 * 60) == 0 => self
+            Delay::Exact(m) => base.saturating_add(m.duration()).unwrap_or(base),
+            Delay::CalendarDays(n) => self
                 .zone
                 .local(base)
-                .checked_add((m.get() / (24 * 60)).days())
+                .checked_add(i64::from(n).days())
                 .map_or(base, |z| z.timestamp()),
-            Delay::Exact(m) => base.saturating_add(m.duration()).unwrap_or(base),
             Delay::BusinessDays(n) => self.add_business_days(base, n),
         })
     }
@@ -574,11 +581,27 @@ mod tests {
         let res: Moment = "resolution + 1h".parse().unwrap();
         assert_eq!(cal.resolve(res, &anchors), None);
         anchors.resolution = Some(at("2024-10-15T14:00:00-04:00"));
-        // Whole days keep the wall-clock time across the November DST change.
+        // Calendar days keep the wall-clock time across the November DST change…
         let month: Moment = "resolution + 30d".parse().unwrap();
+        assert_eq!(month.delay, Delay::CalendarDays(30));
         assert_eq!(
             cal.resolve(month, &anchors),
             Some(at("2024-11-14T14:00:00-05:00"))
+        );
+        // …while hours are exact: 24h before the DST change is 23:00 wall time lost an hour.
+        let nov2 = Anchors {
+            resolution: Some(at("2024-11-02T14:00:00-04:00")),
+            ..anchors
+        };
+        let day: Moment = "resolution + 24h".parse().unwrap();
+        assert_eq!(
+            cal.resolve(day, &nov2),
+            Some(at("2024-11-03T13:00:00-05:00"))
+        );
+        let one_day: Moment = "resolution + 1 day".parse().unwrap();
+        assert_eq!(
+            cal.resolve(one_day, &nov2),
+            Some(at("2024-11-03T14:00:00-05:00"))
         );
         assert_eq!(
             cal.resolve(res, &anchors),

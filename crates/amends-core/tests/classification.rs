@@ -418,3 +418,27 @@ fn incidents_parse_from_json_the_same_way() {
     from_toml.title = "JSON incident".into();
     assert_eq!(from_json, from_toml);
 }
+
+#[test]
+fn the_share_shown_is_never_all_or_none_unless_it_is() {
+    let share = |affected: usize, total: usize| Facts {
+        accounts_total: total,
+        ..facts(FailureType::Outage, 240, affected, true, false)
+    };
+    assert_eq!(share(1, 2).share_text(), "50%");
+    assert_eq!(share(2, 3).share_text(), "66.7%");
+    assert_eq!(share(10_000, 10_000).share_text(), "100%");
+    assert_eq!(share(0, 10).share_text(), "0%");
+    // A reason reading "9999 of 10000 accounts affected (100%), less than 100%" contradicts
+    // itself; the percent shown must not claim everyone (or no one) when that is not so.
+    for (affected, total) in [(9_999, 10_000), (1_999, 2_000), (1, 20_000), (1, 2_000)] {
+        let text = share(affected, total).share_text();
+        assert_ne!(text, "100%", "{affected} of {total}");
+        assert_ne!(text, "0%", "{affected} of {total}");
+    }
+    let w = world();
+    let i = incident(&w, &toml(FULL_OUTAGE_45M));
+    let c = classify::classify(&w.playbook, &i, &share(9_999, 10_000));
+    let s1 = misses(&w, &c, "S1");
+    assert!(!s1[0].contains("(100%)"), "{s1:?}");
+}
