@@ -68,35 +68,121 @@ pub const CSV_COLUMNS: [&str; 13] = [
     "time_zone",
 ];
 
-/// One account's fields as text, before parsing: the shape shared by CSV rows and JSON objects.
-#[derive(Debug, Default, serde::Deserialize)]
+/// One account's fields as text, before checking: the shape shared by CSV rows, JSON objects,
+/// API bodies and the store's records (which are re-checked against the current playbook).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
-struct RawAccount {
-    id: String,
-    name: String,
-    tier: String,
+pub struct AccountSpec {
+    /// Id in the company's systems.
+    pub id: String,
+    /// Company name.
+    pub name: String,
+    /// Tier.
+    pub tier: String,
+    /// Segment label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segment: Option<String>,
+    /// Monthly fee, decimal text.
+    pub monthly_fee: String,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Contract SLA schedule name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sla: Option<String>,
+    /// Account owner.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// Contacts, at least one.
     #[serde(default)]
-    segment: Option<String>,
-    monthly_fee: String,
-    currency: String,
-    #[serde(default)]
-    sla: Option<String>,
-    #[serde(default)]
-    owner: Option<String>,
-    #[serde(default)]
-    contacts: Vec<RawContact>,
+    pub contacts: Vec<ContactSpec>,
 }
 
-#[derive(Debug, Default, serde::Deserialize)]
+/// A contact as written.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
-struct RawContact {
-    name: String,
-    #[serde(default)]
-    email: Option<String>,
-    #[serde(default)]
-    phone: Option<String>,
-    preferred_channel: String,
-    time_zone: String,
+pub struct ContactSpec {
+    /// Full name.
+    pub name: String,
+    /// Email address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Phone number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// `email`, `sms`, `chat` or `phone`.
+    pub preferred_channel: String,
+    /// IANA time zone.
+    pub time_zone: String,
+}
+
+impl From<&Account> for AccountSpec {
+    fn from(a: &Account) -> AccountSpec {
+        AccountSpec {
+            id: a.id.to_string(),
+            name: a.name.clone(),
+            tier: a.tier.to_string(),
+            segment: a.segment.clone(),
+            monthly_fee: a.monthly_fee.amount().to_string(),
+            currency: a.monthly_fee.currency().to_string(),
+            sla: a.sla.as_ref().map(ToString::to_string),
+            owner: a.owner.clone(),
+            contacts: a
+                .contacts
+                .iter()
+                .map(|c| ContactSpec {
+                    name: c.name.clone(),
+                    email: c.email.clone(),
+                    phone: c.phone.clone(),
+                    preferred_channel: c.preferred_channel.to_string(),
+                    time_zone: c.zone.name().to_string(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Accounts read from a file: the good ones, and a diagnostic for each bad one. Callers choose
+/// all-or-nothing ([`parse_csv`], [`parse_json`]) or keeping the good rows (an import with
+/// `--partial`).
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// Accounts that passed every check.
+    pub accounts: Vec<Account>,
+    /// One problem per bad row or object, in file order.
+    pub problems: Vec<Diagnostic>,
+}
+
+impl Loaded {
+    /// All accounts, or every problem.
+    pub fn all_or_nothing(self) -> Result<Vec<Account>, Diagnostics> {
+        if self.problems.is_empty() {
+            Ok(self.accounts)
+        } else {
+            Err(Diagnostics(self.problems))
+        }
+    }
+}
+
+/// Checks specs (e.g. from a store) against the playbook; the error lists each bad account.
+pub fn check_specs(
+    specs: impl IntoIterator<Item = AccountSpec>,
+    playbook: &Playbook,
+) -> Result<Vec<Account>, Vec<String>> {
+    let mut builder = Builder::new(playbook, "account #");
+    let mut accounts = Vec::new();
+    let mut problems = Vec::new();
+    for (i, spec) in specs.into_iter().enumerate() {
+        let id = spec.id.clone();
+        match builder.account(spec, i + 1) {
+            Ok(a) => accounts.push(a),
+            Err(e) => problems.push(format!("account \"{id}\": {e}")),
+        }
+    }
+    if problems.is_empty() {
+        Ok(accounts)
+    } else {
+        Err(problems)
+    }
 }
 
 /// Turns raw accounts into checked ones, caching parsed zones (a million accounts share a few
@@ -129,7 +215,7 @@ impl<'p> Builder<'p> {
     }
 
     /// `position` is the 1-based row (CSV) or array index + 1 (JSON), for duplicate reports.
-    fn account(&mut self, raw: RawAccount, position: usize) -> Result<Account, String> {
+    fn account(&mut self, raw: AccountSpec, position: usize) -> Result<Account, String> {
         let id: AccountId = raw.id.parse().map_err(|e| format!("id: {e}"))?;
         if let Some(first) = self.seen.insert(id.clone(), position) {
             return Err(format!(
@@ -192,7 +278,7 @@ impl<'p> Builder<'p> {
         })
     }
 
-    fn contact(&mut self, raw: RawContact) -> Result<Contact, String> {
+    fn contact(&mut self, raw: ContactSpec) -> Result<Contact, String> {
         let name = non_empty(&raw.name, "contact_name")?;
         let email = blank_to_none(raw.email);
         if let Some(e) = &email
@@ -249,10 +335,16 @@ fn blank_to_none(s: Option<String>) -> Option<String> {
     s.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
 }
 
-/// Parses accounts from CSV text with the [`CSV_COLUMNS`] header.
+/// Parses accounts from CSV text with the [`CSV_COLUMNS`] header, all or nothing.
 ///
 /// Errors name the row (1 = first data row) and the line in the file.
 pub fn parse_csv(file: &str, text: &str, playbook: &Playbook) -> Result<Vec<Account>, Diagnostics> {
+    read_csv(file, text, playbook)?.all_or_nothing()
+}
+
+/// Reads CSV accounts, keeping the good rows and a diagnostic per bad row. Fails as a whole
+/// only when the file cannot be read as accounts at all (wrong header).
+pub fn read_csv(file: &str, text: &str, playbook: &Playbook) -> Result<Loaded, Diagnostics> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         // Rows with the wrong number of fields are reported by the loop below, row by row.
@@ -311,7 +403,7 @@ pub fn parse_csv(file: &str, text: &str, playbook: &Playbook) -> Result<Vec<Acco
                     continue;
                 }
                 let f = |i: usize| record.get(i).unwrap_or("").to_string();
-                let raw = RawAccount {
+                let raw = AccountSpec {
                     id: f(0),
                     name: f(1),
                     tier: f(2),
@@ -320,7 +412,7 @@ pub fn parse_csv(file: &str, text: &str, playbook: &Playbook) -> Result<Vec<Acco
                     currency: f(5),
                     sla: Some(f(6)),
                     owner: Some(f(7)),
-                    contacts: vec![RawContact {
+                    contacts: vec![ContactSpec {
                         name: f(8),
                         email: Some(f(9)),
                         phone: Some(f(10)),
@@ -351,16 +443,23 @@ pub fn parse_csv(file: &str, text: &str, playbook: &Playbook) -> Result<Vec<Acco
             }
         }
     }
-    finish(accounts, problems)
+    Ok(Loaded { accounts, problems })
 }
 
-/// Parses accounts from a JSON array of account objects (see `docs/inputs.md`).
+/// Parses accounts from a JSON array of account objects (see `docs/inputs.md`), all or
+/// nothing.
 pub fn parse_json(
     file: &str,
     text: &str,
     playbook: &Playbook,
 ) -> Result<Vec<Account>, Diagnostics> {
-    let raws: Vec<RawAccount> =
+    read_json(file, text, playbook)?.all_or_nothing()
+}
+
+/// Reads JSON accounts, keeping the good ones and a diagnostic per bad one. Fails as a whole
+/// only when the text is not a JSON array of account objects.
+pub fn read_json(file: &str, text: &str, playbook: &Playbook) -> Result<Loaded, Diagnostics> {
+    let raws: Vec<AccountSpec> =
         serde_json::from_str(text).map_err(|e| json_error(file, text, &e))?;
     let mut builder = Builder::new(playbook, "account #");
     let mut accounts = Vec::with_capacity(raws.len());
@@ -382,15 +481,7 @@ pub fn parse_json(
             }
         }
     }
-    finish(accounts, problems)
-}
-
-fn finish(accounts: Vec<Account>, problems: Vec<Diagnostic>) -> Result<Vec<Account>, Diagnostics> {
-    if problems.is_empty() {
-        Ok(accounts)
-    } else {
-        Err(Diagnostics(problems))
-    }
+    Ok(Loaded { accounts, problems })
 }
 
 /// A serde_json error as a diagnostic at its line and column.

@@ -95,7 +95,7 @@ impl Incident {
         playbook: &Playbook,
         accounts: &[Account],
     ) -> Result<Incident, Diagnostics> {
-        let raw: RawIncident = toml::from_str(text).map_err(|e| {
+        let raw: IncidentSpec = toml::from_str(text).map_err(|e| {
             Diagnostics(vec![Diagnostic::at(
                 file,
                 text,
@@ -113,49 +113,88 @@ impl Incident {
         playbook: &Playbook,
         accounts: &[Account],
     ) -> Result<Incident, Diagnostics> {
-        let raw: RawIncident =
+        let raw: IncidentSpec =
             serde_json::from_str(text).map_err(|e| json_error(file, text, &e))?;
         check(file, text, raw, playbook, accounts)
     }
 }
 
-#[derive(Debug, serde::Deserialize)]
+/// An incident as people write it (TOML, JSON, an API body): the unchecked input form, which
+/// a store keeps so that an update can change one fact and re-check the whole.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
-struct RawIncident {
-    id: String,
-    title: String,
+pub struct IncidentSpec {
+    /// The company's incident id.
+    pub id: String,
+    /// A short title.
+    pub title: String,
+    /// The failure type word (`outage`, …).
     #[serde(rename = "type")]
-    failure_type: String,
+    pub failure_type: String,
+    /// Affected features.
     #[serde(default)]
-    features: Vec<String>,
-    core_feature: bool,
-    workaround: bool,
-    started_at: String,
-    detected_at: String,
-    resolved_at: Option<String>,
-    affected: RawScope,
-    known_cause: Option<String>,
-    severity_override: Option<RawOverride>,
+    pub features: Vec<String>,
+    /// Whether a core feature is affected.
+    pub core_feature: bool,
+    /// Whether a workaround exists.
+    pub workaround: bool,
+    /// When it started (with offset or zone).
+    pub started_at: String,
+    /// When it was detected.
+    pub detected_at: String,
+    /// When it was resolved, if it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolved_at: Option<String>,
+    /// Who is affected.
+    pub affected: ScopeSpec,
+    /// The cause in plain words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub known_cause: Option<String>,
+    /// A person's severity decision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity_override: Option<OverrideSpec>,
 }
 
-#[derive(Debug, serde::Deserialize)]
+/// Who is affected, as written.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
-struct RawScope {
-    #[serde(default)]
-    all: bool,
-    #[serde(default)]
-    tiers: Vec<String>,
-    #[serde(default)]
-    segments: Vec<String>,
-    #[serde(default)]
-    accounts: Vec<String>,
+pub struct ScopeSpec {
+    /// Every account.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub all: bool,
+    /// Affected tiers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tiers: Vec<String>,
+    /// Affected segments.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub segments: Vec<String>,
+    /// Explicitly affected account ids.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accounts: Vec<String>,
 }
 
-#[derive(Debug, serde::Deserialize)]
+/// A severity override, as written.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
-struct RawOverride {
-    severity: String,
-    reason: String,
+pub struct OverrideSpec {
+    /// The severity id.
+    pub severity: String,
+    /// Why.
+    pub reason: String,
+}
+
+impl IncidentSpec {
+    /// Checks the spec against the playbook and accounts. Errors point into the spec's own
+    /// pretty-printed JSON, under the name `source`.
+    pub fn check(
+        &self,
+        source: &str,
+        playbook: &Playbook,
+        accounts: &[Account],
+    ) -> Result<Incident, Diagnostics> {
+        let text = serde_json::to_string_pretty(self).unwrap_or_default();
+        check(source, &text, self.clone(), playbook, accounts)
+    }
 }
 
 /// The span of `field`'s key in TOML or JSON text, to point errors at the line a person wrote.
@@ -178,7 +217,7 @@ fn field_span(text: &str, field: &str) -> std::ops::Range<usize> {
 fn check(
     file: &str,
     text: &str,
-    raw: RawIncident,
+    raw: IncidentSpec,
     playbook: &Playbook,
     accounts: &[Account],
 ) -> Result<Incident, Diagnostics> {

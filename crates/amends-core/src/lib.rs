@@ -17,4 +17,5 @@ pub mod money;
 pub mod plan;
 pub mod playbook;
 pub mod remediation;
+pub mod snapshot;
 pub mod time;
