@@ -7,6 +7,7 @@
 
 mod demo;
 mod output;
+mod service;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -25,6 +26,10 @@ use clap::{Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "amends", version, about, long_about = None)]
 struct Cli {
+    /// Configuration file for the store-backed commands (environment variables
+    /// AMENDS_DATABASE_URL, AMENDS_LISTEN and AMENDS_PLAYBOOK override it).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -60,6 +65,20 @@ enum Command {
         #[command(flatten)]
         out: OutputArgs,
     },
+    /// Run the HTTP API (creates the SQLite database on first run).
+    Serve,
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(service::TokenCommand),
+    /// Declare, update, resolve, reopen and show incidents in the store.
+    #[command(subcommand)]
+    Incident(service::IncidentCommand),
+    /// Manage the accounts registry.
+    #[command(subcommand)]
+    Accounts(service::AccountsCommand),
+    /// Work with the audit trail.
+    #[command(subcommand)]
+    Audit(service::AuditCommand),
 }
 
 #[derive(Debug, clap::Args)]
@@ -106,7 +125,13 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = cli.config;
     match cli.command {
+        Command::Serve => store_command(config, service::serve),
+        Command::Token(c) => store_command(config, |env| service::token(env, c)),
+        Command::Incident(c) => store_command(config, |env| service::incident(env, c)),
+        Command::Accounts(c) => store_command(config, |env| service::accounts(env, c)),
+        Command::Audit(c) => store_command(config, |env| service::audit(env, c)),
         Command::Check { playbook } => {
             let text = read(&playbook, "playbook")?;
             let pb = Playbook::parse(&display(&playbook), &text)?;
@@ -143,6 +168,29 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             })
         }
     }
+}
+
+/// Runs a store-backed command on a Tokio runtime, with logs on standard error.
+fn store_command<F, Fut>(config: Option<PathBuf>, f: F) -> anyhow::Result<()>
+where
+    F: FnOnce(service::Env) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("AMENDS_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let env = service::Env::open(config.as_deref()).await?;
+        f(env).await
+    })
 }
 
 fn display(p: &Path) -> String {

@@ -72,6 +72,7 @@ pub const CSV_COLUMNS: [&str; 13] = [
 /// API bodies and the store's records (which are re-checked against the current playbook).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AccountSpec {
     /// Id in the company's systems.
     pub id: String,
@@ -100,6 +101,7 @@ pub struct AccountSpec {
 /// A contact as written.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ContactSpec {
     /// Full name.
     pub name: String,
@@ -168,14 +170,12 @@ pub fn check_specs(
     specs: impl IntoIterator<Item = AccountSpec>,
     playbook: &Playbook,
 ) -> Result<Vec<Account>, Vec<String>> {
-    let mut builder = Builder::new(playbook, "account #");
     let mut accounts = Vec::new();
     let mut problems = Vec::new();
-    for (i, spec) in specs.into_iter().enumerate() {
-        let id = spec.id.clone();
-        match builder.account(spec, i + 1) {
+    for (spec_id, result) in check_each(specs, playbook) {
+        match result {
             Ok(a) => accounts.push(a),
-            Err(e) => problems.push(format!("account \"{id}\": {e}")),
+            Err(e) => problems.push(format!("account \"{spec_id}\": {e}")),
         }
     }
     if problems.is_empty() {
@@ -183,6 +183,23 @@ pub fn check_specs(
     } else {
         Err(problems)
     }
+}
+
+/// Checks each spec on its own (duplicates are still caught across them), returning each
+/// spec's id with its account or the reason it was refused, in order.
+pub fn check_each(
+    specs: impl IntoIterator<Item = AccountSpec>,
+    playbook: &Playbook,
+) -> Vec<(String, Result<Account, String>)> {
+    let mut builder = Builder::new(playbook, "account #");
+    specs
+        .into_iter()
+        .enumerate()
+        .map(|(i, spec)| {
+            let id = spec.id.clone();
+            (id, builder.account(spec, i + 1))
+        })
+        .collect()
 }
 
 /// Turns raw accounts into checked ones, caching parsed zones (a million accounts share a few

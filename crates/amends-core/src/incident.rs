@@ -123,6 +123,7 @@ impl Incident {
 /// a store keeps so that an update can change one fact and re-check the whole.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IncidentSpec {
     /// The company's incident id.
     pub id: String,
@@ -158,6 +159,7 @@ pub struct IncidentSpec {
 /// Who is affected, as written.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ScopeSpec {
     /// Every account.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -176,6 +178,7 @@ pub struct ScopeSpec {
 /// A severity override, as written.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OverrideSpec {
     /// The severity id.
     pub severity: String,

@@ -146,9 +146,7 @@ impl Snapshot {
                 old.duration_minutes, self.duration_minutes
             ));
         }
-        changes(&old.messages, &self.messages, &mut out, |key, m| {
-            format!("message {key}: {}", say_message(m))
-        });
+        message_changes(&old.messages, &self.messages, &mut out);
         changes(&old.remediations, &self.remediations, &mut out, |key, r| {
             format!(
                 "{key}: credit {} {} (rule #{}, approver {}{})",
@@ -175,6 +173,46 @@ impl Snapshot {
             )
         });
         out
+    }
+}
+
+/// Message changes per step: a repeating step whose number of occurrences changed is one line
+/// ("status_update: 14 → 16 occurrences"), not one line per occurrence.
+fn message_changes(
+    old: &BTreeMap<String, MessageState>,
+    new: &BTreeMap<String, MessageState>,
+    out: &mut Vec<String>,
+) {
+    let by_step = |m: &BTreeMap<String, MessageState>| {
+        let mut steps: BTreeMap<String, BTreeMap<String, MessageState>> = BTreeMap::new();
+        for (key, state) in m {
+            let step = key.split_once('#').map_or(key.as_str(), |(s, _)| s);
+            steps
+                .entry(step.to_string())
+                .or_default()
+                .insert(key.clone(), state.clone());
+        }
+        steps
+    };
+    let (old, new) = (by_step(old), by_step(new));
+    let empty = BTreeMap::new();
+    let steps: std::collections::BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+    for step in steps {
+        let (o, n) = (
+            old.get(step).unwrap_or(&empty),
+            new.get(step).unwrap_or(&empty),
+        );
+        if (o.len() > 1 || n.len() > 1) && o.len() != n.len() {
+            out.push(format!(
+                "~ message {step}: {} → {} occurrences",
+                o.len(),
+                n.len()
+            ));
+            continue;
+        }
+        changes(o, n, out, |key, m| {
+            format!("message {key}: {}", say_message(m))
+        });
     }
 }
 

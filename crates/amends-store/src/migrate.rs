@@ -1,0 +1,46 @@
+//! Schema migrations, compiled into the binary: one directory per backend, because the
+//! append-only triggers are written differently in each dialect.
+
+use std::borrow::Cow;
+
+use sqlx::AnyPool;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+
+use crate::Backend;
+
+const SQLITE: &[(i64, &str, &str)] = &[(
+    1,
+    "init",
+    include_str!("../migrations/sqlite/0001_init.sql"),
+)];
+const POSTGRES: &[(i64, &str, &str)] = &[(
+    1,
+    "init",
+    include_str!("../migrations/postgres/0001_init.sql"),
+)];
+
+/// Applies the migrations the database has not seen yet.
+pub(crate) async fn run(
+    pool: &AnyPool,
+    backend: Backend,
+) -> Result<(), sqlx::migrate::MigrateError> {
+    let list = match backend {
+        Backend::Sqlite => SQLITE,
+        Backend::Postgres => POSTGRES,
+    };
+    let migrations = list
+        .iter()
+        .map(|(version, description, sql)| {
+            Migration::new(
+                *version,
+                Cow::Borrowed(*description),
+                MigrationType::Simple,
+                Cow::Borrowed(*sql),
+                false,
+            )
+        })
+        .collect();
+    let mut migrator = Migrator::DEFAULT;
+    migrator.migrations = Cow::Owned(migrations);
+    migrator.run(pool).await
+}
