@@ -197,8 +197,9 @@ fn plan_of_an_open_incident_uses_as_of() {
     let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(doc["incident"]["resolved_at"], serde_json::Value::Null);
     assert_eq!(doc["incident"]["duration_minutes"], 50);
-    // 50 minutes is not yet "more than 60 minutes": not S1 by policy yet.
-    assert_ne!(doc["classification"]["severity"], "S1");
+    // 50 minutes and still open: S1 provisionally, so its T+20/T+30 notices are on time.
+    assert_eq!(doc["classification"]["severity"], "S1");
+    assert_eq!(doc["classification"]["basis"], "provisional_criterion");
 }
 
 #[test]

@@ -66,6 +66,10 @@ pub enum Basis {
         criterion: usize,
         /// Each condition that held, in words.
         reasons: Vec<String>,
+        /// The incident is open and a duration condition holds only if it goes on: the
+        /// level is planned now so its first notices are not late, and resolving the
+        /// incident early re-classifies it.
+        provisional: bool,
     },
     /// No criterion of any level matched; the playbook's `unmatched` level applies.
     Unmatched,
@@ -99,11 +103,13 @@ pub fn classify(playbook: &Playbook, incident: &Incident, facts: &Facts) -> Clas
         for (criterion_index, criterion) in level.criteria.iter().enumerate() {
             match evaluate(playbook, criterion, facts) {
                 Ok(reasons) => {
+                    let provisional = reasons.iter().any(|r| r.contains(STILL_OPEN));
                     policy = Some((
                         level_index,
                         Basis::Criterion {
                             criterion: criterion_index,
                             reasons,
+                            provisional,
                         },
                     ));
                     break 'levels;
@@ -134,6 +140,13 @@ pub fn classify(playbook: &Playbook, incident: &Incident, facts: &Facts) -> Clas
             not_matched,
         },
     }
+}
+
+/// The words that mark a duration condition judged on an open incident.
+pub const STILL_OPEN: &str = "is still open";
+
+fn say(fact: bool, yes: &str, no: &str) -> String {
+    if fact { yes } else { no }.to_string()
 }
 
 /// All conditions of a criterion: `Ok` with a reason per condition, or `Err` with the first
@@ -183,9 +196,19 @@ pub fn evaluate(playbook: &Playbook, c: &Criterion, f: &Facts) -> Result<Vec<Str
     }
     let lasted = if f.resolved { "lasted" } else { "has lasted" };
     if let Some(d) = c.duration_over {
+        // While an incident is open its duration is a lower bound: judge "longer than" as if
+        // it goes on, so the first notices of the level it is heading for are not late.
+        let pending = !f.resolved && f.duration <= d;
         check(
-            f.duration > d,
-            format!("{lasted} {}, more than {d}", f.duration),
+            f.duration > d || pending,
+            if pending {
+                format!(
+                    "{lasted} {} and {STILL_OPEN}: planned as lasting more than {d}, which it does from start + {d}",
+                    f.duration
+                )
+            } else {
+                format!("{lasted} {}, more than {d}", f.duration)
+            },
             format!("{lasted} {}, not more than {d}", f.duration),
         )?;
     }
@@ -197,28 +220,20 @@ pub fn evaluate(playbook: &Playbook, c: &Criterion, f: &Facts) -> Result<Vec<Str
         )?;
     }
     if let Some(core) = c.core_feature {
-        let yes = |b: bool| {
-            if b {
-                "a core feature is affected".to_string()
-            } else {
-                "no core feature is affected".to_string()
-            }
-        };
-        check(
-            f.core_feature == core,
-            yes(f.core_feature),
-            yes(f.core_feature),
-        )?;
+        let said = say(
+            f.core_feature,
+            "a core feature is affected",
+            "no core feature is affected",
+        );
+        check(f.core_feature == core, said.clone(), said)?;
     }
     if let Some(w) = c.workaround {
-        let say = |b: bool| {
-            if b {
-                "a workaround is available".to_string()
-            } else {
-                "no workaround is available".to_string()
-            }
-        };
-        check(f.workaround == w, say(f.workaround), say(f.workaround))?;
+        let said = say(
+            f.workaround,
+            "a workaround is available",
+            "no workaround is available",
+        );
+        check(f.workaround == w, said.clone(), said)?;
     }
     if let Some(tiers) = &c.tiers_affected_any {
         let hit: Vec<&Key> = tiers

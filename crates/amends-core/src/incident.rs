@@ -308,15 +308,44 @@ fn check(
             Err(e) => err("accounts", e.to_string()),
         }
     }
-    if !scope.all
-        && scope.tiers.is_empty()
-        && scope.segments.is_empty()
-        && scope.accounts.is_empty()
-    {
+    let said_something = raw.affected.all
+        || !raw.affected.tiers.is_empty()
+        || !raw.affected.segments.is_empty()
+        || !raw.affected.accounts.is_empty();
+    if !said_something {
         err(
             "affected",
             "say who is affected: all = true, tiers, segments or accounts".into(),
         );
+    }
+    // Only when every tier and account of the scope was understood: otherwise the scope is
+    // already reported and "nobody" would be a second error for the same mistake.
+    let scope_understood = said_something
+        && scope.tiers.len() == raw.affected.tiers.len()
+        && scope.accounts.len() == raw.affected.accounts.iter().collect::<BTreeSet<_>>().len();
+    if scope_understood && !accounts.iter().any(|a| scope.contains(a)) {
+        err(
+            "affected",
+            format!(
+                "no account matches this scope (of {} accounts): a plan for nobody would tell nobody",
+                accounts.len()
+            ),
+        );
+    }
+    let segments: BTreeSet<String> = accounts
+        .iter()
+        .filter_map(|a| a.segment.as_ref().map(|s| s.to_ascii_lowercase()))
+        .collect();
+    for s in &scope.segments {
+        if !segments.contains(&s.to_ascii_lowercase()) {
+            err(
+                "segments",
+                format!(
+                    "affected segment {s:?} is not the segment of any account (segments: {})",
+                    segments.iter().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            );
+        }
     }
 
     let severity_override = match raw.severity_override {

@@ -22,6 +22,7 @@ pub struct Currency {
 /// ISO 4217 codes and their minor units (the number of decimals an invoice shows).
 const CURRENCIES: &[(&str, u8)] = &[
     ("AED", 2),
+    ("BHD", 3),
     ("AUD", 2),
     ("BRL", 2),
     ("CAD", 2),
@@ -38,6 +39,7 @@ const CURRENCIES: &[(&str, u8)] = &[
     ("ILS", 2),
     ("INR", 2),
     ("ISK", 0),
+    ("JOD", 3),
     ("JPY", 0),
     ("KRW", 0),
     ("KWD", 3),
@@ -45,12 +47,14 @@ const CURRENCIES: &[(&str, u8)] = &[
     ("MYR", 2),
     ("NOK", 2),
     ("NZD", 2),
+    ("OMR", 3),
     ("PHP", 2),
     ("PLN", 2),
     ("SAR", 2),
     ("SEK", 2),
     ("SGD", 2),
     ("THB", 2),
+    ("TND", 3),
     ("TRY", 2),
     ("TWD", 2),
     ("USD", 2),
@@ -66,6 +70,9 @@ pub enum MoneyError {
     /// Not a decimal number.
     #[error("{0:?} is not a decimal amount (write it like 1250.00)")]
     NotADecimal(String),
+    /// Larger than any fee or credit amounts handles (and than exact arithmetic allows).
+    #[error("amount {0} is too large (the limit is 1,000,000,000,000,000)")]
+    TooLarge(String),
     /// Negative amounts make no sense for fees and credits.
     #[error("amount {0} is negative; fees and credits are zero or more")]
     Negative(String),
@@ -119,6 +126,10 @@ impl fmt::Display for Currency {
     }
 }
 
+/// The largest amount accepted from input (10^15): leaves room for every credit formula
+/// (fee × days, fee × percent) within rust_decimal's 28 digits.
+pub const MAX_AMOUNT: i64 = 1_000_000_000_000_000;
+
 /// A non-negative decimal amount in one currency.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Money {
@@ -141,6 +152,9 @@ impl Money {
             .map_err(|_| MoneyError::NotADecimal(amount.to_string()))?;
         if value.is_sign_negative() && !value.is_zero() {
             return Err(MoneyError::Negative(amount.to_string()));
+        }
+        if value >= Decimal::from(MAX_AMOUNT) {
+            return Err(MoneyError::TooLarge(amount.to_string()));
         }
         if value.normalize().scale() > u32::from(currency.minor_units) {
             return Err(MoneyError::TooPrecise {
@@ -245,6 +259,15 @@ mod tests {
             Money::parse("12,50", usd()),
             Err(MoneyError::NotADecimal(_))
         ));
+        assert!(matches!(
+            Money::parse("1000000000000000", usd()),
+            Err(MoneyError::TooLarge(_))
+        ));
+        assert!(matches!(
+            Money::parse("99999999999999999999999999", usd()),
+            Err(MoneyError::TooLarge(_))
+        ));
+        assert_eq!("BHD".parse::<Currency>().unwrap().minor_units(), 3);
         assert!(matches!(
             Money::parse("1_000", usd()),
             Err(MoneyError::NotADecimal(_))

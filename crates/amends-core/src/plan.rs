@@ -296,6 +296,13 @@ fn condition(playbook: &Playbook, c: &Condition, facts: &Facts) -> (bool, String
             let verdict = if held { "more than" } else { "not more than" };
             (held, format!("{n} {what} affected, {verdict} {count}"))
         }
+        Condition::DurationOver(d) if !facts.resolved && facts.duration <= *d => (
+            true,
+            format!(
+                "fires if the incident is still open after start + {d} (it has lasted {} so far)",
+                facts.duration
+            ),
+        ),
         Condition::DurationOver(d) => {
             let held = facts.duration > *d;
             let lasted = if facts.resolved {
@@ -323,6 +330,50 @@ fn reviews(playbook: &Playbook, severity: usize, incident: &Incident) -> Vec<Rev
 }
 
 impl<'a> Plan<'a> {
+    /// Things a person should know about this plan that are not errors: today, business-day
+    /// deadlines in a year for which the calendar lists no holidays.
+    pub fn warnings(&self) -> Vec<String> {
+        let cal = &self.playbook.calendar;
+        let Some(last) = cal.holidays().next_back().map(|d| d.year()) else {
+            return Vec::new();
+        };
+        let level = self.severity();
+        let mut years: Vec<i16> = self
+            .messages
+            .iter()
+            .filter(|m| {
+                matches!(
+                    level.communication[m.step].at.delay,
+                    crate::time::Delay::BusinessDays(_)
+                )
+            })
+            .filter_map(|m| match m.due {
+                Due::At(t) | Due::Skipped(t, _) => Some(t),
+                Due::AwaitingResolution => None,
+            })
+            .chain(self.reviews.iter().filter_map(|r| {
+                matches!(
+                    self.playbook.reviews[r.task].due.delay,
+                    crate::time::Delay::BusinessDays(_)
+                )
+                .then_some(r.due)
+                .flatten()
+            }))
+            .map(|t| cal.zone().local(t).date().year())
+            .filter(|y| *y > last)
+            .collect();
+        years.sort_unstable();
+        years.dedup();
+        years
+            .into_iter()
+            .map(|y| {
+                format!(
+                    "the business calendar lists no holidays for {y}: business-day deadlines in {y} may land on a holiday; add them to [calendar] holidays"
+                )
+            })
+            .collect()
+    }
+
     /// The days a 1-day service credit divides the monthly fee by.
     pub fn basis_days(&self) -> u32 {
         self.remediation.basis_days(self.playbook)

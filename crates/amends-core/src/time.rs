@@ -336,7 +336,7 @@ impl BusinessCalendar {
     }
 
     /// The holidays, in date order.
-    pub fn holidays(&self) -> impl Iterator<Item = &Date> {
+    pub fn holidays(&self) -> impl DoubleEndedIterator<Item = &Date> {
         self.holidays.iter()
     }
 

@@ -78,7 +78,10 @@ fn a_full_outage_of_45_minutes_is_s2_by_the_core_feature_criterion() {
     let p = plan_at(&w, &i, et("2024-10-16T09:00:00"));
     let c = &p.classification;
     assert_eq!(sev_id(&w, c), "S2");
-    let Basis::Criterion { criterion, reasons } = &c.basis else {
+    let Basis::Criterion {
+        criterion, reasons, ..
+    } = &c.basis
+    else {
         panic!("{:?}", c.basis);
     };
     assert_eq!(*criterion, 1, "the core-feature criterion is S2's second");
@@ -94,9 +97,11 @@ fn a_full_outage_of_45_minutes_is_s2_by_the_core_feature_criterion() {
     );
     // Why not S1: it did not last more than an hour.
     let s1 = misses(&w, c, "S1");
-    assert_eq!(s1.len(), 1);
-    assert!(s1[0].contains("45m"), "{s1:?}");
-    assert!(s1[0].contains("not more than 1h"), "{s1:?}");
+    assert_eq!(s1.len(), 2, "both S1 criteria explain themselves");
+    for miss in s1 {
+        assert!(miss.contains("45m"), "{s1:?}");
+        assert!(miss.contains("not more than 1h"), "{s1:?}");
+    }
     // Only the more severe level is listed; S2 matched and S3 was never evaluated.
     assert_eq!(c.not_matched.len(), 1, "{:?}", c.not_matched);
     // The first S2 criterion (a subset of customers) cannot hold when everyone is affected.
@@ -134,7 +139,10 @@ tiers = ["enterprise"]
     );
     let c = &p.classification;
     assert_eq!(sev_id(&w, c), "S2");
-    let Basis::Criterion { criterion, reasons } = &c.basis else {
+    let Basis::Criterion {
+        criterion, reasons, ..
+    } = &c.basis
+    else {
         panic!("{:?}", c.basis);
     };
     assert_eq!(*criterion, 0);
@@ -174,7 +182,10 @@ all = true
     let p = plan_at(&w, &i, et("2024-10-16T09:00:00"));
     let c = &p.classification;
     assert_eq!(sev_id(&w, c), "S3");
-    let Basis::Criterion { criterion, reasons } = &c.basis else {
+    let Basis::Criterion {
+        criterion, reasons, ..
+    } = &c.basis
+    else {
         panic!("{:?}", c.basis);
     };
     assert_eq!(*criterion, 0);
@@ -190,8 +201,8 @@ all = true
         reasons.iter().any(|r| r == "a workaround is available"),
         "{reasons:?}"
     );
-    // Both more severe levels explain themselves.
-    assert_eq!(misses(&w, c, "S1").len(), 1);
+    // Both more severe levels explain themselves, one line per criterion.
+    assert_eq!(misses(&w, c, "S1").len(), 2);
     assert_eq!(misses(&w, c, "S2").len(), 2);
 }
 
@@ -305,17 +316,38 @@ all = true
         Minutes::new(50),
         "counted from start"
     );
-    // 50 minutes in: not yet S1.
+    // 50 minutes in and still open: S1 provisionally (its "over 60 minutes" holds if the
+    // outage goes on), so the S1 notices at T+20 and T+30 are not missed while waiting.
     let early = plan_at(&w, &i, et("2024-10-15T10:50:00"));
     assert!(!early.facts.resolved);
-    assert_eq!(sev_id(&w, &early.classification), "S2");
+    assert_eq!(sev_id(&w, &early.classification), "S1");
+    let Basis::Criterion {
+        reasons,
+        provisional,
+        ..
+    } = &early.classification.basis
+    else {
+        panic!("{:?}", early.classification.basis);
+    };
+    assert!(provisional);
+    assert!(
+        reasons.iter().any(|r| r
+            == "has lasted 50m and is still open: planned as lasting more than 1h, which it does from start + 1h"),
+        "{reasons:?}"
+    );
     // 90 minutes in: S1, and the reason says it is still going on.
     let later = plan_at(&w, &i, et("2024-10-15T11:30:00"));
     assert_eq!(later.facts.duration, Minutes::new(90));
     assert_eq!(sev_id(&w, &later.classification), "S1");
-    let Basis::Criterion { reasons, .. } = &later.classification.basis else {
+    let Basis::Criterion {
+        reasons,
+        provisional,
+        ..
+    } = &later.classification.basis
+    else {
         panic!("{:?}", later.classification.basis);
     };
+    assert!(!provisional, "90 minutes is already more than 60");
     assert!(
         reasons
             .iter()
@@ -366,7 +398,8 @@ fn classify_works_on_facts_directly() {
     assert_eq!(c.basis, Basis::Unmatched);
     assert_eq!(misses(&w, &c, "S3"), ["lasted 30m, not less than 30m"]);
 
-    let share = facts(FailureType::Outage, 240, 199, true, false);
+    // Not a core feature: S1's whole-service criterion does not apply, only the share one.
+    let share = facts(FailureType::Outage, 240, 199, false, false);
     assert_eq!(share.share_text(), "99.5%");
     let c = classify::classify(&w.playbook, &i, &share);
     assert_eq!(sev_id(&w, &c), "S2", "199 of 200 is not all customers");
@@ -421,9 +454,10 @@ fn incidents_parse_from_json_the_same_way() {
 
 #[test]
 fn the_share_shown_is_never_all_or_none_unless_it_is() {
+    // Not a core feature, so only S1's share criterion can speak about the share.
     let share = |affected: usize, total: usize| Facts {
         accounts_total: total,
-        ..facts(FailureType::Outage, 240, affected, true, false)
+        ..facts(FailureType::Outage, 240, affected, false, false)
     };
     assert_eq!(share(1, 2).share_text(), "50%");
     assert_eq!(share(2, 3).share_text(), "66.7%");

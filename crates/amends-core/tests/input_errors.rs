@@ -745,3 +745,26 @@ fn a_json_incident_and_its_errors() {
     assert_eq!(place(&list[0]), position(&text, "\"core_feature\""));
     assert_eq!(list[0].message, "expected `,` or `}`");
 }
+
+/// Regression (review of #2): a scope that matches no account is refused, not planned for
+/// nobody, and a segment no account has is named with the segments that exist.
+#[test]
+fn a_scope_that_matches_nobody_is_refused() {
+    let text = incident_with(SCOPE, "segments = [\"na-eats\"]");
+    let list = incident_errors(&text);
+    let messages: Vec<&str> = list.iter().map(|d| d.message.as_str()).collect();
+    assert!(
+        messages.iter().any(|m| m.starts_with(
+            "affected segment \"na-eats\" is not the segment of any account (segments: apac, emea, na-central, na-east, na-west)"
+        )),
+        "{}",
+        describe(&list)
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.starts_with("no account matches this scope (of 180 accounts)")),
+        "{}",
+        describe(&list)
+    );
+}

@@ -659,8 +659,8 @@ fn criteria_that_could_never_match_or_always_match() {
         "failure_types is empty: it would never match",
     );
     let source = broken(
-        "failure_types = [\"outage\"]",
-        "failure_types = [\"outtage\"]",
+        "failure_types = [\"outage\"]\n  share_affected_at_least",
+        "failure_types = [\"outtage\"]\n  share_affected_at_least",
     );
     assert_one(
         &source,
@@ -1084,4 +1084,30 @@ fn a_diagnostic_renders_like_rustc() {
         "   |             ^^^^^^^^^^^^^^^^^^",
     );
     assert_eq!(shown, expected);
+}
+
+/// Regression (review of #2): the seed's own mistake — customer email 90 minutes after
+/// detection — is refused, as is a sequence with nothing counted from detection.
+#[test]
+fn the_first_customer_message_must_keep_customer_comms() {
+    let source = broken(
+        "id = \"ack_email\"\nat = \"detection + 30m\"",
+        "id = \"ack_email\"\nat = \"detection + 90m\"",
+    );
+    let list = errors(&source);
+    assert!(
+        list.iter().any(|d| d.message
+            == "the first message of S1 to affected accounts goes out at detection + 1h, later than its customer_comms deadline of 30m"),
+        "{}",
+        describe(&list)
+    );
+    let all_from_start = DEMO.replace("at = \"detection + ", "at = \"start + 3");
+    let list = errors(&all_from_start);
+    assert!(
+        list.iter().any(|d| d.message.starts_with(
+            "no message of S1 is counted from detection, so nothing guarantees its initial notification deadline"
+        )),
+        "{}",
+        describe(&list)
+    );
 }

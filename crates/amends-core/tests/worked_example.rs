@@ -122,7 +122,10 @@ fn classified_s1_by_the_first_criterion_with_the_seeds_reasons() {
     assert_eq!(p.facts.accounts_total, 180);
     assert_eq!(p.facts.duration.get(), 240);
     assert!(p.facts.resolved);
-    let Basis::Criterion { criterion, reasons } = &p.classification.basis else {
+    let Basis::Criterion {
+        criterion, reasons, ..
+    } = &p.classification.basis
+    else {
         panic!(
             "expected a criterion basis, got {:?}",
             p.classification.basis
@@ -483,4 +486,50 @@ fn review_tasks_are_due_on_the_seeds_deadlines() {
         .find(|m| p.step(m).id.as_str() == "rca_email")
         .map(|m| m.due.clone());
     assert_eq!(rca_email, Some(Due::At(et("2024-10-22T14:00:00"))));
+}
+
+/// Regression (review of #2): with Starter customers in the registry who were not hit, the
+/// worked example must still be S1 — "all customers affected" means everyone using the service.
+#[test]
+fn starter_customers_who_were_not_hit_do_not_downgrade_the_outage() {
+    let pb = Playbook::parse("p", PLAYBOOK).unwrap();
+    let mut csv = ACCOUNTS.to_string();
+    for i in 0..20 {
+        csv.push_str(&format!(
+            "st-{i:02},Starter Co {i},starter,na-east,49.00,USD,,,Pat Lee,pat{i}@example.com,,email,America/New_York\n"
+        ));
+    }
+    let accounts = account::parse_csv("a", &csv, &pb).unwrap();
+    let incident = Incident::parse_toml("i", INCIDENT, &pb, &accounts).unwrap();
+    let p = plan::plan(
+        &pb,
+        &accounts,
+        &incident,
+        incident.anchors.resolution.unwrap(),
+    )
+    .unwrap();
+    assert_eq!(p.facts.accounts_affected, 180);
+    assert_eq!(p.facts.accounts_total, 200);
+    assert_eq!(p.severity().id.as_str(), "S1");
+    let Basis::Criterion { criterion, .. } = &p.classification.basis else {
+        panic!("{:?}", p.classification.basis);
+    };
+    assert_eq!(
+        *criterion, 1,
+        "the whole-service criterion, not the 100% one"
+    );
+    let northwind = p
+        .accounts
+        .iter()
+        .find(|a| a.account.id.as_str() == "acct-0001")
+        .unwrap();
+    assert_eq!(
+        northwind.decision.credit.amount(),
+        day_credit(Decimal::from(8000), 7)
+    );
+    assert!(
+        p.accounts
+            .iter()
+            .all(|a| a.account.tier.as_str() != "starter")
+    );
 }

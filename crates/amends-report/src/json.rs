@@ -40,6 +40,7 @@ struct Document<'a> {
     schema: &'static str,
     playbook: PlaybookRef<'a>,
     as_of: String,
+    warnings: Vec<String>,
     incident: IncidentDoc<'a>,
     affected: Affected,
     classification: ClassificationDoc,
@@ -85,6 +86,8 @@ struct Affected {
 struct ClassificationDoc {
     severity: String,
     name: String,
+    /// `criterion`, `provisional_criterion` (open incident, duration judged as if it goes
+    /// on), `unmatched` or `override`.
     basis: &'static str,
     criterion: Option<usize>,
     reasons: Vec<String>,
@@ -306,8 +309,16 @@ fn document<'a>(plan: &'a Plan<'a>) -> Document<'a> {
     let c = &plan.classification;
     let level = plan.severity();
     let (basis, criterion, reasons, override_reason, policy) = match &c.basis {
-        Basis::Criterion { criterion, reasons } => (
-            "criterion",
+        Basis::Criterion {
+            criterion,
+            reasons,
+            provisional,
+        } => (
+            if *provisional {
+                "provisional_criterion"
+            } else {
+                "criterion"
+            },
             Some(*criterion),
             reasons.clone(),
             None,
@@ -402,6 +413,7 @@ fn document<'a>(plan: &'a Plan<'a>) -> Document<'a> {
             time_zone: zone.name(),
         },
         as_of: utc(plan.as_of),
+        warnings: plan.warnings(),
         incident: IncidentDoc {
             id: &inc.id,
             title: &inc.title,

@@ -39,6 +39,9 @@ fn header(out: &mut String, plan: &Plan<'_>) {
         pb.version,
         zone.name()
     );
+    for w in plan.warnings() {
+        let _ = writeln!(out, "> **Warning:** {w}\n");
+    }
     let _ = writeln!(out, "## Incident\n");
     let _ = writeln!(out, "| | |\n|---|---|");
     let _ = writeln!(out, "| Type | {} |", inc.failure_type);
@@ -98,7 +101,11 @@ fn severity(out: &mut String, plan: &Plan<'_>) {
     let c = &plan.classification;
     let _ = writeln!(out, "## Severity: {} — {}\n", level.id, level.name);
     match &c.basis {
-        Basis::Criterion { criterion, reasons } => {
+        Basis::Criterion {
+            criterion,
+            reasons,
+            provisional,
+        } => {
             let _ = writeln!(
                 out,
                 "Classified **{}** by criterion {} of {}:\n",
@@ -108,6 +115,13 @@ fn severity(out: &mut String, plan: &Plan<'_>) {
             );
             for r in reasons {
                 let _ = writeln!(out, "- {r}");
+            }
+            if *provisional {
+                let _ = writeln!(
+                    out,
+                    "\n**Provisional while open:** {} is planned now so that its first notices are on time; if the incident is resolved sooner, the re-plan at resolution re-classifies it.",
+                    level.id
+                );
             }
         }
         Basis::Unmatched => {
@@ -185,7 +199,7 @@ fn timeline(out: &mut String, plan: &Plan<'_>) {
                         format!(
                             "{} → {}",
                             text::when(zone, *first),
-                            text::clock(zone, *last)
+                            text::until(zone, *first, *last)
                         )
                     }
                     _ => text::when(zone, *first),
@@ -314,7 +328,7 @@ fn remediation(out: &mut String, plan: &Plan<'_>) {
             let verdict = if c.applied {
                 "applied"
             } else {
-                "lower, not applied"
+                "not higher, not applied"
             };
             what.push(format!(
                 "contract SLA {}: {}% at {}% uptime = {} ({verdict})",

@@ -27,14 +27,15 @@ pub fn render(plan: &Plan<'_>) -> String {
         Due::At(t) => Some(t),
         _ => None,
     }) {
-        let _ = writeln!(out, "first note {}", text::when(zone, first));
+        let _ = writeln!(out, "first notice {}", text::when(zone, first));
     }
     for t in plan.totals() {
         let _ = writeln!(
             out,
-            "credits    {:<12} {:>5} accounts  automatic {:>14}  pending {:>14}",
+            "credits    {:<12} {:>5} account{}  automatic {:>14}  pending {:>14}",
             pb.tiers[t.tier].as_str(),
             t.accounts,
+            if t.accounts == 1 { " " } else { "s" },
             t.automatic.to_string(),
             t.pending.to_string()
         );

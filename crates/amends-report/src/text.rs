@@ -10,9 +10,15 @@ pub fn when(zone: &Zone, at: Timestamp) -> String {
     zone.local(at).strftime("%a %Y-%m-%d %H:%M %Z").to_string()
 }
 
-/// `10:20`, for rows that share a date.
-pub fn clock(zone: &Zone, at: Timestamp) -> String {
-    zone.local(at).strftime("%H:%M").to_string()
+/// The end of a range that starts at `from`: just `13:45` on the same date and offset, the
+/// full date, time and zone otherwise (a range across midnight or a daylight-saving change).
+pub fn until(zone: &Zone, from: Timestamp, to: Timestamp) -> String {
+    let (a, b) = (zone.local(from), zone.local(to));
+    if a.date() == b.date() && a.offset() == b.offset() {
+        b.strftime("%H:%M").to_string()
+    } else {
+        when(zone, to)
+    }
 }
 
 /// `Dana Whitfield (VP Support)`
@@ -82,5 +88,41 @@ pub fn customer_comms(c: CustomerComms) -> String {
     match c {
         CustomerComms::Within(m) => format!("at {m}"),
         CustomerComms::OnRequest => "if customers ask".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_range_end_shows_its_date_and_zone_when_they_differ() {
+        let ny: Zone = "America/New_York".parse().unwrap();
+        let t = |s: &str| amends_core::time::parse_instant(s).unwrap();
+        assert_eq!(
+            until(
+                &ny,
+                t("2024-10-15T10:30:00-04:00"),
+                t("2024-10-15T13:45:00-04:00")
+            ),
+            "13:45"
+        );
+        // Across the November change: 01:15 EST is not 01:15 EDT.
+        assert_eq!(
+            until(
+                &ny,
+                t("2024-11-03T01:00:00-04:00"),
+                t("2024-11-03T01:15:00-05:00")
+            ),
+            "Sun 2024-11-03 01:15 EST"
+        );
+        assert_eq!(
+            until(
+                &ny,
+                t("2024-10-15T23:30:00-04:00"),
+                t("2024-10-16T00:15:00-04:00")
+            ),
+            "Wed 2024-10-16 00:15 EDT"
+        );
     }
 }

@@ -168,7 +168,12 @@ impl Store {
             Backend::Sqlite => Some(self.write_lock.lock().await),
             Backend::Postgres => None,
         };
-        let tx = self.pool.begin().await?;
+        // SQLite: take the write lock at BEGIN, so a transaction that reads before it writes
+        // waits for another process's writer (busy_timeout) instead of failing "locked".
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
         Ok(WriteTx {
             tx,
             _guard: guard,
@@ -839,7 +844,9 @@ async fn merge_remediations(
     // Accounts no longer affected: undecided remediations are withdrawn; settled ones stay,
     // flagged for their approver with a proposed credit of zero.
     for (account, old) in existing {
-        if old.status == RemediationStatus::Withdrawn {
+        let already_flagged =
+            old.status.is_settled() && old.proposed_credit.as_deref() == Some("0");
+        if old.status == RemediationStatus::Withdrawn || already_flagged {
             continue;
         }
         let (sql, action) = if old.status.is_settled() {

@@ -406,6 +406,15 @@ fn severity(
 
     let written = steps.len();
     let communication = comm_steps(c, templates, &s.id, span.clone(), steps);
+    if communication.len() == written && !communication.is_empty() {
+        first_message_checks(
+            c,
+            [&s.id, &s.initial_notification, &s.customer_comms],
+            initial,
+            customer_comms,
+            &communication,
+        );
+    }
     // Judge the timing only when every step parsed: a broken step is already reported, and
     // without it the "first" message would be the wrong one.
     if let (Some(initial), Some(first)) = (initial, first_detection_offset(&communication))
@@ -436,6 +445,54 @@ fn severity(
         communication,
         escalation,
     })
+}
+
+/// Timing promises the sequence must keep: something is counted from detection (a sequence
+/// that starts at "start + 3h" could be arbitrarily late), and the first message to accounts
+/// is within the level's `customer_comms`.
+fn first_message_checks(
+    c: &mut Checker<'_>,
+    [id, initial_text, customer_comms_text]: [&Text; 3],
+    initial: Option<Minutes>,
+    customer_comms: Option<CustomerComms>,
+    steps: &[CommStep],
+) {
+    if initial.is_some() && first_detection_offset(steps).is_none() {
+        c.error(
+            initial_text.span(),
+            format!(
+                "no message of {} is counted from detection, so nothing guarantees its initial notification deadline: start the sequence with a step at \"detection + …\"",
+                id.get_ref()
+            ),
+        );
+    }
+    if let Some(CustomerComms::Within(limit)) = customer_comms {
+        let first = steps
+            .iter()
+            .filter(|st| st.audience == Audience::AffectedAccounts)
+            .filter_map(|st| match (st.at.anchor, st.at.delay) {
+                (Anchor::Detection, Delay::Exact(m)) => Some(m),
+                _ => None,
+            })
+            .min();
+        match first {
+            Some(m) if m > limit => c.error(
+                customer_comms_text.span(),
+                format!(
+                    "the first message of {} to affected accounts goes out at detection + {m}, later than its customer_comms deadline of {limit}",
+                    id.get_ref()
+                ),
+            ),
+            None => c.error(
+                customer_comms_text.span(),
+                format!(
+                    "{} promises customer communication within {limit}, but no step to affected_accounts is counted from detection",
+                    id.get_ref()
+                ),
+            ),
+            Some(_) => {}
+        }
+    }
 }
 
 fn first_detection_offset(steps: &[CommStep]) -> Option<Minutes> {
@@ -563,20 +620,28 @@ fn comm_steps(
                 None
             }
         };
-        match (channel, audience) {
-            (Some(Channel::StatusPage), Some(Audience::AffectedAccounts)) => c.error(
-                s.audience.span(),
-                "the status page is public: use audience = \"public\" for status_page steps",
-            ),
-            (Some(ch), Some(Audience::Public)) if ch != Channel::StatusPage => c.error(
-                s.audience.span(),
-                format!(
-                    "{} {ch} step goes to accounts: use audience = \"affected_accounts\"",
-                    article(ch.as_str())
-                ),
-            ),
-            _ => {}
-        }
+        // A step whose channel and audience disagree is reported and left out, so later
+        // checks do not judge the sequence by a step that will be rewritten.
+        let audience = match (channel, audience) {
+            (Some(Channel::StatusPage), Some(Audience::AffectedAccounts)) => {
+                c.error(
+                    s.audience.span(),
+                    "the status page is public: use audience = \"public\" for status_page steps",
+                );
+                None
+            }
+            (Some(ch), Some(Audience::Public)) if ch != Channel::StatusPage => {
+                c.error(
+                    s.audience.span(),
+                    format!(
+                        "{} {ch} step goes to accounts: use audience = \"affected_accounts\"",
+                        article(ch.as_str())
+                    ),
+                );
+                None
+            }
+            (_, audience) => audience,
+        };
         let template = c.key("template", &s.template);
         if let Some(t) = &template
             && !templates.contains_key(t)
