@@ -152,6 +152,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 Some(t) => amends_core::time::parse_instant(&t).context("--as-of")?,
                 None => jiff::Timestamp::now(),
             };
+            if as_of < inc.anchors.start {
+                bail!(
+                    "--as-of {as_of} is before the incident started ({}): there is nothing to plan yet",
+                    inc.anchors.start
+                );
+            }
             let plan = plan::plan(&pb, &accts, &inc, as_of)?;
             output::write(out.output.as_deref(), |w| {
                 amends_report::write(&plan, out.format.into(), w)

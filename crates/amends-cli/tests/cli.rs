@@ -263,3 +263,27 @@ fn unknown_format_extension_is_explained() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("use .csv or .json"), "{}", stderr(&o));
 }
+
+/// Regression (review of #2): planning before the incident started is refused, not planned
+/// as a zero-minute incident.
+#[test]
+fn as_of_before_the_start_is_refused() {
+    let o = amends(&[
+        "plan",
+        "--playbook",
+        "demo/playbook.toml",
+        "--accounts",
+        "demo/accounts.csv",
+        "--incident",
+        "demo/incident.toml",
+        "--as-of",
+        "2024-10-15T09:00:00-04:00",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("is before the incident started"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stdout(&o).is_empty());
+}

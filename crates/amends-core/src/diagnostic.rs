@@ -20,6 +20,9 @@ pub struct Diagnostic {
     pub source_line: String,
     /// Characters to underline, at least one.
     pub width: usize,
+    /// Where the caret goes in the shown (possibly shortened) line, when it differs from
+    /// `column`.
+    pub display_column: Option<usize>,
 }
 
 impl Diagnostic {
@@ -44,9 +47,39 @@ impl Diagnostic {
                 .trim_end_matches('\r')
                 .to_string(),
             width,
+            display_column: None,
         }
+        .windowed()
+    }
+
+    /// Cuts a long source line to the characters around the column, marked with `…`.
+    fn windowed(mut self) -> Diagnostic {
+        let chars: Vec<char> = self.source_line.chars().collect();
+        if chars.len() <= 2 * CONTEXT + self.width {
+            return self;
+        }
+        let col = self.column - 1;
+        let from = col.saturating_sub(CONTEXT);
+        let to = (col + self.width.min(CONTEXT) + CONTEXT).min(chars.len());
+        let mut line: String = chars[from..to].iter().collect();
+        let mut caret_col = col - from;
+        if from > 0 {
+            line.insert(0, '…');
+            caret_col += 1;
+        }
+        if to < chars.len() {
+            line.push('…');
+        }
+        self.source_line = line;
+        self.width = self.width.min(CONTEXT);
+        self.display_column = Some(caret_col + 1);
+        self
     }
 }
+
+/// The most characters of a source line shown on each side of the column: a minified JSON
+/// file is one line of megabytes, and an error must not print it whole.
+const CONTEXT: usize = 60;
 
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     while i > 0 && !s.is_char_boundary(i) {
@@ -70,7 +103,7 @@ impl fmt::Display for Diagnostic {
             f,
             "{:gutter$} | {}{}",
             "",
-            " ".repeat(self.column - 1),
+            " ".repeat(self.display_column.unwrap_or(self.column) - 1),
             "^".repeat(self.width)
         )
     }
@@ -110,6 +143,21 @@ mod tests {
             d.to_string(),
             "error: bad value\n --> p.toml:2:7\n  |\n2 | key = \"välue\"\n  |       ^^^^^^^"
         );
+    }
+
+    #[test]
+    fn a_huge_line_is_shown_around_the_column_only() {
+        let src = format!("[{}\"bad\"{}]", "1,".repeat(50_000), ",2".repeat(50_000));
+        let start = src.find("\"bad\"").unwrap();
+        let d = Diagnostic::at("min.json", &src, start..start + 5, "here");
+        assert_eq!(d.column, start + 1, "the real column is kept");
+        let shown = d.to_string();
+        assert!(shown.len() < 400, "{} bytes", shown.len());
+        let lines: Vec<&str> = shown.lines().collect();
+        let code = lines[3].split(" | ").nth(1).unwrap();
+        let caret = lines[4].split(" | ").nth(1).unwrap();
+        let at = caret.chars().position(|c| c == '^').unwrap();
+        assert_eq!(code.chars().skip(at).take(5).collect::<String>(), "\"bad\"");
     }
 
     #[test]

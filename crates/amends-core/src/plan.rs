@@ -13,9 +13,9 @@ use crate::money::Money;
 use crate::playbook::{Audience, CommStep, Condition, Playbook, SeverityLevel};
 use crate::remediation::{self, BillingMonth, Context, Decision, RemediationError, Status};
 
-/// Repeating steps stop after this many occurrences, whatever the cadence: a plan is for
-/// people to read, and an incident open for weeks at a 1-minute cadence is a policy bug.
-pub const MAX_REPEATS: u32 = 2_000;
+/// A bound on the occurrences of one repeating step, so a plan always ends: a 15-minute
+/// cadence over a 30-day outage is 2,880 occurrences, well inside it.
+pub const MAX_REPEATS: u32 = 50_000;
 
 /// A recovery plan. Borrows the playbook, accounts and incident it was made from.
 #[derive(Debug, Clone)]

@@ -302,7 +302,8 @@ pub fn decide<'p>(
                         .unwrap_or(matrix_credit),
                     !sla.credit.is_zero(),
                 ),
-                _ => (
+                // `contract` is None under Ignore, so only GreaterOf reaches here.
+                ContractSla::GreaterOf | ContractSla::Ignore => (
                     matrix_credit
                         .checked_max(sla.credit)
                         .unwrap_or(matrix_credit),

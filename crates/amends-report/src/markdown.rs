@@ -296,7 +296,7 @@ fn remediation(out: &mut String, plan: &Plan<'_>) {
                         let body = format!(
                             "{} (approver {}{auto})",
                             text::remedies(pb, r),
-                            pb.person(&r.approver).map_or("?", |p| p.name.as_str())
+                            plan.person_name(&r.approver)
                         );
                         if used.contains(&r.number) {
                             format!("**{}**", cell(&body))
