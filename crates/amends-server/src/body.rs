@@ -50,16 +50,20 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
-        let field = if path == "." || path.is_empty() {
+        let syntax = matches!(
+            inner.classify(),
+            serde_json::error::Category::Syntax | serde_json::error::Category::Eof
+        );
+        // A syntax error is the body's, wherever the parser happened to be.
+        let field = if syntax || path == "." || path.is_empty() {
             "body".to_string()
         } else {
             path
         };
-        let message = match inner.classify() {
-            serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
-                format!("the body is not valid JSON: {inner}")
-            }
-            _ => strip_position(&inner.to_string()),
+        let message = if syntax {
+            format!("the body is not valid JSON: {inner}")
+        } else {
+            strip_position(&inner.to_string())
         };
         ApiError::BadRequest {
             detail: format!("{field}: {message}"),
