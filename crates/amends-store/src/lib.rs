@@ -748,6 +748,16 @@ async fn merge_remediations(
     .bind(change.id.clone())
     .fetch_all(&mut *w.tx)
     .await?;
+    // Every audit entry of the merge: one remediation, what happened, before and after.
+    let record =
+        |account: &str, action: &str, before: Option<String>, after: Option<String>| Record {
+            at: at.to_string(),
+            actor: change.actor.clone(),
+            action: action.to_string(),
+            subject: format!("remediation/{}/{account}", change.id),
+            before,
+            after,
+        };
     let mut existing = std::collections::BTreeMap::new();
     for r in &rows {
         let r = remediation_row(r)?;
@@ -775,14 +785,12 @@ async fn merge_remediations(
                 .bind(plan_version)
                 .execute(&mut *w.tx)
                 .await?;
-                w.audit(Record {
-                    at: at.to_string(),
-                    actor: change.actor.clone(),
-                    action: "remediation.decide".into(),
-                    subject: format!("remediation/{}/{}", change.id, new.account_id),
-                    before: None,
-                    after: Some(to_json(new)?),
-                })
+                w.audit(record(
+                    &new.account_id,
+                    "remediation.decide",
+                    None,
+                    Some(to_json(new)?),
+                ))
                 .await?;
             }
             Some(old) if old.status.is_settled() => {
@@ -797,14 +805,12 @@ async fn merge_remediations(
                     .bind(new.account_id.clone())
                     .execute(&mut *w.tx)
                     .await?;
-                    w.audit(Record {
-                        at: at.to_string(),
-                        actor: change.actor.clone(),
-                        action: "remediation.propose_adjustment".into(),
-                        subject: format!("remediation/{}/{}", change.id, new.account_id),
-                        before: Some(to_json(&old)?),
-                        after: Some(to_json(new)?),
-                    })
+                    w.audit(record(
+                        &new.account_id,
+                        "remediation.propose_adjustment",
+                        Some(to_json(&old)?),
+                        Some(to_json(new)?),
+                    ))
                     .await?;
                 }
             }
@@ -828,14 +834,12 @@ async fn merge_remediations(
                     .bind(new.account_id.clone())
                     .execute(&mut *w.tx)
                     .await?;
-                    w.audit(Record {
-                        at: at.to_string(),
-                        actor: change.actor.clone(),
-                        action: "remediation.decide".into(),
-                        subject: format!("remediation/{}/{}", change.id, new.account_id),
-                        before: Some(to_json(&old)?),
-                        after: Some(to_json(new)?),
-                    })
+                    w.audit(record(
+                        &new.account_id,
+                        "remediation.decide",
+                        Some(to_json(&old)?),
+                        Some(to_json(new)?),
+                    ))
                     .await?;
                 }
             }
@@ -866,15 +870,8 @@ async fn merge_remediations(
             .bind(account.clone())
             .execute(&mut *w.tx)
             .await?;
-        w.audit(Record {
-            at: at.to_string(),
-            actor: change.actor.clone(),
-            action: action.into(),
-            subject: format!("remediation/{}/{account}", change.id),
-            before: Some(to_json(&old)?),
-            after: None,
-        })
-        .await?;
+        w.audit(record(&account, action, Some(to_json(&old)?), None))
+            .await?;
     }
     Ok(())
 }
