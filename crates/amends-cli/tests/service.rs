@@ -321,3 +321,78 @@ fn bad_configuration_is_refused_with_its_place() {
     assert!(err.contains("unsupported database URL"), "{err}");
     assert!(!err.contains("secret"), "the password is redacted: {err}");
 }
+
+#[test]
+fn the_cli_lifecycle_declares_updates_resolves_reopens_and_shows() {
+    let env = Env::sqlite();
+    env.ok(&["accounts", "import", &demo("accounts.csv")]);
+    let open: String = std::fs::read_to_string(demo("incident.toml"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with("resolved_at"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let file = env.dir.join("incident.toml");
+    std::fs::write(&file, open).unwrap();
+    let out = env.ok(&["incident", "declare", file.to_str().unwrap()]);
+    assert!(
+        out.starts_with("INC-2024-1015 — open — severity S1 — version 1"),
+        "{out}"
+    );
+    let patch = env.dir.join("patch.json");
+    std::fs::write(&patch, r#"{"expected_version": 1, "workaround": true}"#).unwrap();
+    let out = env.ok(&[
+        "incident",
+        "update",
+        "INC-2024-1015",
+        "--patch",
+        patch.to_str().unwrap(),
+    ]);
+    assert!(out.contains("version 2"), "{out}");
+    // A stale patch is refused and changes nothing.
+    let o = env.run(&[
+        "incident",
+        "update",
+        "INC-2024-1015",
+        "--patch",
+        patch.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("version 2, not 1"));
+    let out = env.ok(&[
+        "incident",
+        "resolve",
+        "INC-2024-1015",
+        "--at",
+        "2024-10-15T14:00:00-04:00",
+    ]);
+    assert!(
+        out.contains("resolved") && out.contains("version 3"),
+        "{out}"
+    );
+    let out = env.ok(&[
+        "incident",
+        "reopen",
+        "INC-2024-1015",
+        "--reason",
+        "errors are back",
+    ]);
+    assert!(out.contains("open") && out.contains("version 4"), "{out}");
+    let show = env.ok(&["incident", "show", "INC-2024-1015"]);
+    for needed in [
+        "1 ",
+        "declare",
+        "update",
+        "resolve",
+        "reopen",
+        "v1 ",
+        "v4 ",
+        "first plan",
+    ] {
+        assert!(show.contains(needed), "{needed:?} in {show}");
+    }
+    assert!(
+        env.ok(&["audit", "verify"])
+            .starts_with("audit trail intact")
+    );
+}
