@@ -1111,3 +1111,18 @@ fn the_first_customer_message_must_keep_customer_comms() {
         describe(&list)
     );
 }
+
+/// Regression (review of #2): the escalation chain is read in order, so its order must be
+/// its timing.
+#[test]
+fn escalation_steps_out_of_time_order_are_refused() {
+    let source = broken(
+        "at = \"detection + 60m\"\nactor = \"Incident commander\"",
+        "at = \"detection + 1m\"\nactor = \"Incident commander\"",
+    );
+    assert_one(
+        &source,
+        "\"detection + 1m\"",
+        "escalation steps must be in time order: \"detection + 1m\" comes after \"detection + 30m\"",
+    );
+}

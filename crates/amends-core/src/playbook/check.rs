@@ -429,10 +429,30 @@ fn severity(
                 ),
             );
     }
-    let escalation = escalation
+    let mut escalation_spans = Vec::new();
+    let escalation: Vec<EscalationStep> = escalation
         .into_iter()
-        .filter_map(|e| escalation_step(c, people, tiers, e))
+        .filter_map(|e| {
+            let span = e.get_ref().at.span();
+            let step = escalation_step(c, people, tiers, e)?;
+            escalation_spans.push(span);
+            Some(step)
+        })
         .collect();
+    // The chain is read top to bottom under pressure: its order must be its timing.
+    for (i, pair) in escalation.windows(2).enumerate() {
+        if let (Some(a), Some(b)) = (order_key(pair[0].at), order_key(pair[1].at))
+            && b < a
+        {
+            c.error(
+                escalation_spans[i + 1].clone(),
+                format!(
+                    "escalation steps must be in time order: \"{}\" comes after \"{}\"",
+                    pair[1].at, pair[0].at
+                ),
+            );
+        }
+    }
 
     Some(SeverityLevel {
         id: id?,
@@ -492,6 +512,18 @@ fn first_message_checks(
             ),
             Some(_) => {}
         }
+    }
+}
+
+/// Where a moment sits in an incident's time, for ordering steps: detection-anchored ones by
+/// their offset, then those after resolution. Start-anchored and business-day moments are not
+/// comparable with the others (the gap varies) and are not ordered.
+fn order_key(m: Moment) -> Option<(u8, i64)> {
+    match (m.anchor, m.delay) {
+        (Anchor::Detection, Delay::Exact(d)) => Some((0, d.get())),
+        (Anchor::Resolution, Delay::Exact(d)) => Some((1, d.get())),
+        (Anchor::Resolution, Delay::CalendarDays(n)) => Some((1, i64::from(n) * 24 * 60)),
+        _ => None,
     }
 }
 
