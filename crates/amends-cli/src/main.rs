@@ -24,7 +24,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 /// Service recovery as code: classify a failure, plan who is told what and when, what each
 /// account receives and who approves it, who is paged, and what is reviewed.
 #[derive(Debug, Parser)]
-#[command(name = "amends", version, about, long_about = None)]
+#[command(name = "amends", version, long_about = None)]
 struct Cli {
     /// Configuration file for the store-backed commands (environment variables
     /// AMENDS_DATABASE_URL, AMENDS_LISTEN and AMENDS_PLAYBOOK override it).
