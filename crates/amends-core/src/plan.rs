@@ -161,6 +161,11 @@ pub fn plan<'a>(
         severity: classification.severity,
         duration: facts.duration,
         month: BillingMonth::of(&playbook.calendar, incident.anchors.start),
+        downtime_by_month: remediation::downtime_by_month(
+            &playbook.calendar,
+            incident.anchors.start,
+            incident.anchors.resolution.unwrap_or(as_of),
+        ),
     };
     let mut errors = Vec::new();
     let mut account_plans = Vec::with_capacity(affected.len());

@@ -135,10 +135,13 @@ impl<'p> Decision<'p> {
 /// The result of an SLA schedule at a given uptime.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SlaCredit {
-    /// Monthly uptime, percent, exact.
+    /// Monthly uptime, percent, exact (the worst month when the incident spans several).
     pub uptime_percent: Decimal,
-    /// The credit percent from the schedule, after the cap.
+    /// The credit percent from the schedule, after the cap (summed over the months when the
+    /// incident spans several: each month is credited against its own fee).
     pub credit_percent: Decimal,
+    /// Billing months the downtime fell in (1 for most incidents).
+    pub months: u32,
     /// The credit.
     pub credit: Money,
     /// Set when the schedule's minimum suppressed a small credit.
@@ -177,6 +180,7 @@ pub fn sla_credit(schedule: &SlaSchedule, uptime_percent: Decimal, fee: Money) -
     SlaCredit {
         uptime_percent,
         credit_percent: percent,
+        months: 1,
         credit: if below_minimum {
             Money::zero(fee.currency())
         } else {
@@ -186,18 +190,86 @@ pub fn sla_credit(schedule: &SlaSchedule, uptime_percent: Decimal, fee: Money) -
     }
 }
 
+/// The credit under `schedule` for downtime spread over billing months: each month's uptime
+/// is judged on its own, as the published SLAs define it per calendar month, and the credits
+/// add up.
+pub fn sla_credit_over(
+    schedule: &SlaSchedule,
+    months: &[(BillingMonth, Minutes)],
+    fee: Money,
+) -> SlaCredit {
+    let parts: Vec<SlaCredit> = months
+        .iter()
+        .map(|(m, down)| sla_credit(schedule, monthly_uptime_percent(*m, *down), fee))
+        .collect();
+    match parts.as_slice() {
+        [one] => one.clone(),
+        _ => SlaCredit {
+            uptime_percent: parts
+                .iter()
+                .map(|p| p.uptime_percent)
+                .min()
+                .unwrap_or(Decimal::ONE_HUNDRED),
+            credit_percent: parts.iter().map(|p| p.credit_percent).sum(),
+            months: u32::try_from(parts.len()).unwrap_or(u32::MAX),
+            credit: parts.iter().fold(Money::zero(fee.currency()), |sum, p| {
+                sum.checked_add(p.credit).unwrap_or(sum)
+            }),
+            below_minimum: parts.iter().any(|p| p.below_minimum),
+        },
+    }
+}
+
+/// Downtime between two instants split by the calendar's months.
+pub fn downtime_by_month(
+    calendar: &BusinessCalendar,
+    start: Timestamp,
+    end: Timestamp,
+) -> Vec<(BillingMonth, Minutes)> {
+    let mut out = Vec::new();
+    let mut from = start;
+    while from < end && out.len() < 1200 {
+        let local = calendar.zone().local(from);
+        let next_month = local
+            .date()
+            .first_of_month()
+            .checked_add(jiff::ToSpan::months(1))
+            .ok()
+            .and_then(|d| d.to_zoned(calendar.zone().tz().clone()).ok())
+            .map_or(end, |z| z.timestamp());
+        let until = next_month.min(end);
+        out.push((
+            BillingMonth::of(calendar, from),
+            Minutes::between(from, until),
+        ));
+        from = until;
+    }
+    out
+}
+
 /// Everything remediation needs to know about the incident, computed once per plan.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Context {
     /// Severity id index.
     pub severity: usize,
     /// Incident duration (also the downtime for SLA uptime).
     pub duration: Minutes,
-    /// The billing month.
+    /// The billing month the incident started in (the basis of "N-day" credits).
     pub month: BillingMonth,
+    /// Downtime per billing month for SLA uptime; empty means all of `duration` in `month`.
+    pub downtime_by_month: Vec<(BillingMonth, Minutes)>,
 }
 
 impl Context {
+    /// Downtime per billing month.
+    pub fn months(&self) -> Vec<(BillingMonth, Minutes)> {
+        if self.downtime_by_month.is_empty() {
+            vec![(self.month, self.duration)]
+        } else {
+            self.downtime_by_month.clone()
+        }
+    }
+
     /// The days a "1-day credit" is divided by: the month's days or the playbook's fixed basis.
     pub fn basis_days(&self, playbook: &Playbook) -> u32 {
         match playbook.remediation.day_basis {
@@ -235,7 +307,7 @@ pub fn decide<'p>(
     let fee = account.monthly_fee;
     let currency = fee.currency();
     let basis_days = Decimal::from(ctx.basis_days(playbook));
-    let uptime = monthly_uptime_percent(ctx.month, ctx.duration);
+    let months = ctx.months();
     let mut granted = Vec::with_capacity(rule.remedies.len());
     let mut uses_contract = false;
     let mut matrix_credit = Money::zero(currency);
@@ -261,7 +333,7 @@ pub fn decide<'p>(
                 let key = named.as_ref().or(account.sla.as_ref());
                 match key.and_then(|k| playbook.sla_schedules.get(k)) {
                     Some(schedule) => {
-                        let c = sla_credit(schedule, uptime, fee);
+                        let c = sla_credit_over(schedule, &months, fee);
                         let credit = c.credit;
                         sla = Some((schedule, c));
                         Some(credit)
@@ -289,7 +361,7 @@ pub fn decide<'p>(
         (Some(key), ContractSla::GreaterOf | ContractSla::InAddition, false) => playbook
             .sla_schedules
             .get(key)
-            .map(|s| (s, sla_credit(s, uptime, fee))),
+            .map(|s| (s, sla_credit_over(s, &months, fee))),
         _ => None,
     };
     let (credit, contract) = match contract {
@@ -334,12 +406,22 @@ pub fn decide<'p>(
 }
 
 fn sla_working(schedule: &SlaSchedule, c: &SlaCredit, fee: Money) -> String {
-    let base = format!(
-        "{} at {}% uptime: {}% × {fee}",
-        schedule.name,
-        c.uptime_percent.round_dp(4).normalize(),
-        c.credit_percent.normalize()
-    );
+    let base = if c.months > 1 {
+        format!(
+            "{} over {} billing months (worst {}% uptime): {}% × {fee}",
+            schedule.name,
+            c.months,
+            c.uptime_percent.round_dp(4).normalize(),
+            c.credit_percent.normalize()
+        )
+    } else {
+        format!(
+            "{} at {}% uptime: {}% × {fee}",
+            schedule.name,
+            c.uptime_percent.round_dp(4).normalize(),
+            c.credit_percent.normalize()
+        )
+    };
     if c.below_minimum {
         format!("{base}, below the schedule's minimum credit, not issued")
     } else {

@@ -196,6 +196,7 @@ fn service_credit(days: Decimal, fee_cents: u64, basis: DayBasis, month_days: u3
         severity: playbook.severity("S2").expect("S2").0,
         duration: Minutes::new(60),
         month: BillingMonth { days: month_days },
+        downtime_by_month: Vec::new(),
     };
     let d = remediation::decide(&playbook, &account, &ctx).expect("decision");
     assert_eq!(d.granted.len(), 1);

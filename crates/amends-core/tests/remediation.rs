@@ -71,6 +71,7 @@ fn ctx(p: &Playbook, severity: &str, minutes: i64, month_days: u32) -> Context {
         severity: p.severity(severity).expect("severity").0,
         duration: Minutes::new(minutes),
         month: BillingMonth { days: month_days },
+        downtime_by_month: Vec::new(),
     }
 }
 
@@ -341,6 +342,7 @@ fn days_in_month_divides_by_29_in_february_2024_and_a_fixed_basis_by_30() {
         severity: 0,
         duration: Minutes::new(240),
         month: feb,
+        downtime_by_month: Vec::new(),
     };
     let fee = dec("10000.00");
     let d = decide(&p, "ent-usd", &c);
@@ -358,7 +360,7 @@ fn days_in_month_divides_by_29_in_february_2024_and_a_fixed_basis_by_30() {
         "credit_day_basis = 30",
     ));
     for month in [feb, BillingMonth { days: 31 }] {
-        let c = Context { month, ..c };
+        let c = Context { month, ..c.clone() };
         let d = decide(&fixed, "ent-usd", &c);
         assert_eq!(
             d.credit.amount(),

@@ -533,3 +533,48 @@ fn starter_customers_who_were_not_hit_do_not_downgrade_the_outage() {
             .all(|a| a.account.tier.as_str() != "starter")
     );
 }
+
+/// Regression (review of #2): an outage across a month boundary is judged month by month, as
+/// the published SLAs define uptime per calendar month. 30 Sep 20:00 – 1 Oct 20:00 ET:
+/// September has 4h down of 43,200 minutes (99.44%, 10%), October 20h of 44,640 (97.31%,
+/// 30%); Northwind's enterprise_9999 contract gives 40% of 8000.00 = 3200.00, more than the
+/// 7-day credit (8000 × 7 / 30 = 1866.67), so the contract applies.
+#[test]
+fn an_outage_across_a_month_boundary_is_credited_month_by_month() {
+    let pb = Playbook::parse("p", PLAYBOOK).unwrap();
+    let accounts = account::parse_csv("a", ACCOUNTS, &pb).unwrap();
+    let text = INCIDENT
+        .replace("2024-10-15T10:00:00", "2024-09-30T20:00:00")
+        .replace("2024-10-15T14:00:00", "2024-10-01T20:00:00");
+    let incident = Incident::parse_toml("i", &text, &pb, &accounts).unwrap();
+    let p = plan::plan(
+        &pb,
+        &accounts,
+        &incident,
+        incident.anchors.resolution.unwrap(),
+    )
+    .unwrap();
+    let northwind = p
+        .accounts
+        .iter()
+        .find(|a| a.account.id.as_str() == "acct-0001")
+        .unwrap();
+    let contract = northwind.decision.contract.as_ref().unwrap();
+    assert_eq!(contract.sla.months, 2);
+    assert_eq!(contract.sla.credit_percent, Decimal::from(40));
+    assert_eq!(contract.sla.credit.amount(), Decimal::new(320000, 2));
+    assert!(contract.applied);
+    assert_eq!(northwind.decision.credit.amount(), Decimal::new(320000, 2));
+    let worst = Decimal::from(44640 - 1200) / Decimal::from(44640) * Decimal::ONE_HUNDRED;
+    assert_eq!(contract.sla.uptime_percent, worst);
+    // The 7-day matrix credit still divides by the days of the month the outage began in.
+    assert_eq!(
+        northwind.decision.granted[0].credit.unwrap().amount(),
+        day_credit_over(Decimal::from(8000), 7, 30)
+    );
+}
+
+fn day_credit_over(fee: Decimal, days: u32, basis: u32) -> Decimal {
+    (fee * Decimal::from(days) / Decimal::from(basis))
+        .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+}

@@ -159,6 +159,9 @@ struct ContractDoc {
     credit_percent: String,
     credit: String,
     below_minimum: bool,
+    /// Billing months the downtime fell in; over several, `credit_percent` is their sum and
+    /// `uptime_percent` the worst month.
+    billing_months: u32,
     applied: bool,
 }
 
@@ -292,6 +295,7 @@ fn account<'a>(plan: &'a Plan<'a>, p: &'a AccountPlan<'a>) -> AccountDoc<'a> {
                 credit_percent: c.sla.credit_percent.normalize().to_string(),
                 credit: c.sla.credit.amount().to_string(),
                 below_minimum: c.sla.below_minimum,
+                billing_months: c.sla.months,
                 applied: c.applied,
             }),
             credit: d.credit.amount().to_string(),

@@ -331,10 +331,18 @@ fn remediation(out: &mut String, plan: &Plan<'_>) {
                 "not higher, not applied"
             };
             what.push(format!(
-                "contract SLA {}: {}% at {}% uptime = {} ({verdict})",
+                "contract SLA {}: {}% at {}% uptime{} = {} ({verdict})",
                 c.schedule.name,
                 c.sla.credit_percent.normalize(),
                 c.sla.uptime_percent.round_dp(4).normalize(),
+                if c.sla.months > 1 {
+                    format!(
+                        " (worst of {} billing months, credited month by month)",
+                        c.sla.months
+                    )
+                } else {
+                    String::new()
+                },
                 c.sla.credit
             ));
         }
