@@ -16,6 +16,15 @@ use amends_store::Store;
 use anyhow::{Context as _, bail};
 use clap::Subcommand;
 
+/// Prints a line to standard output; a closed pipe (`amends incident show X | head`) ends the
+/// output quietly instead of panicking like `println!`.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 /// `amends token …`
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
@@ -152,7 +161,7 @@ pub async fn serve(env: Env) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", env.config.listen))?;
     let addr = listener.local_addr()?;
-    println!(
+    say!(
         "amends listening on http://{addr} — store: {} — playbook: {} ({} version {})",
         env.store.location(),
         env.playbook_source,
@@ -164,7 +173,7 @@ pub async fn serve(env: Env) -> anyhow::Result<()> {
         metrics: metrics::Metrics::new(),
     };
     amends_server::serve(listener, state).await?;
-    println!("amends stopped");
+    say!("amends stopped");
     Ok(())
 }
 
@@ -191,7 +200,7 @@ pub async fn token(env: Env, cmd: TokenCommand) -> anyhow::Result<()> {
         "created {role} token {} ({label}); store it now, it is not shown again:",
         row.id
     );
-    println!("{}", secret.expose());
+    say!("{}", secret.expose());
     Ok(())
 }
 
@@ -242,7 +251,7 @@ pub async fn incident(env: Env, cmd: IncidentCommand) -> anyhow::Result<()> {
         }
         IncidentCommand::Show { id } => {
             let row = env.store.incident(&id).await?;
-            println!(
+            say!(
                 "{} — {} — severity {} — version {} — plan version {}",
                 row.id,
                 row.status.as_str(),
@@ -250,24 +259,28 @@ pub async fn incident(env: Env, cmd: IncidentCommand) -> anyhow::Result<()> {
                 row.version,
                 row.plan_version
             );
-            println!("\ntimeline:");
+            say!("\ntimeline:");
             for e in env.store.events(&id).await? {
-                println!(
+                say!(
                     "  {} {} {} by {} {}",
-                    e.seq, e.at, e.kind, e.actor, e.detail
+                    e.seq,
+                    e.at,
+                    e.kind,
+                    e.actor,
+                    e.detail
                 );
             }
-            println!("\nplan versions:");
+            say!("\nplan versions:");
             for v in env.store.plan_versions(&id).await? {
-                println!("  v{} {} severity {}", v.version, v.created_at, v.severity);
+                say!("  v{} {} severity {}", v.version, v.created_at, v.severity);
                 for line in v.diff {
-                    println!("      {line}");
+                    say!("      {line}");
                 }
             }
             return Ok(());
         }
     };
-    println!(
+    say!(
         "{} — {} — severity {} — version {} — plan version {}",
         row.id,
         row.status.as_str(),
@@ -277,7 +290,7 @@ pub async fn incident(env: Env, cmd: IncidentCommand) -> anyhow::Result<()> {
     );
     if let Some(v) = env.store.plan_versions(&row.id).await?.pop() {
         for line in v.diff {
-            println!("  {line}");
+            say!("  {line}");
         }
     }
     Ok(())
@@ -320,7 +333,7 @@ pub async fn accounts(env: Env, cmd: AccountsCommand) -> anyhow::Result<()> {
     }
     let specs: Vec<account::AccountSpec> = loaded.accounts.iter().map(Into::into).collect();
     let s = env.store.upsert_accounts(&specs, &cli_actor()).await?;
-    println!(
+    say!(
         "imported into {}: {} new, {} updated, {} unchanged{}",
         env.store.location(),
         s.inserted,
@@ -339,7 +352,7 @@ pub async fn audit(env: Env, cmd: AuditCommand) -> anyhow::Result<()> {
     let AuditCommand::Verify = cmd;
     match env.store.verify_audit().await? {
         Ok(v) => {
-            println!("audit trail intact: {} entries, head {}", v.entries, v.head);
+            say!("audit trail intact: {} entries, head {}", v.entries, v.head);
             Ok(())
         }
         Err(b) => bail!("{b}"),

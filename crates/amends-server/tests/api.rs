@@ -33,13 +33,17 @@ fn unique() -> String {
     )
 }
 
-async fn database_url(backend: Backend) -> String {
+/// A fresh database URL, and for PostgreSQL the (admin URL, name) to drop it afterwards.
+async fn database_url(backend: Backend) -> (String, Option<(String, String)>) {
     match backend {
-        Backend::Sqlite => format!(
-            "sqlite:{}",
-            std::env::temp_dir()
-                .join(format!("amends-api-{}.db", unique()))
-                .display()
+        Backend::Sqlite => (
+            format!(
+                "sqlite:{}",
+                std::env::temp_dir()
+                    .join(format!("amends-api-{}.db", unique()))
+                    .display()
+            ),
+            None,
         ),
         Backend::Postgres => {
             let admin = std::env::var("AMENDS_TEST_POSTGRES")
@@ -56,8 +60,19 @@ async fn database_url(backend: Backend) -> String {
                 .await
                 .unwrap();
             let base = admin.rsplit_once('/').unwrap().0;
-            format!("{base}/{name}")
+            (format!("{base}/{name}"), Some((admin, name)))
         }
+    }
+}
+
+/// Drops a test's PostgreSQL database once the test passed (a failed one is left to inspect).
+async fn drop_database(db: Option<(String, String)>) {
+    if let Some((admin, name)) = db {
+        let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
+        sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
     }
 }
 
@@ -75,10 +90,12 @@ struct App {
     http: reqwest::Client,
     t: Tokens,
     store: Store,
+    database: Option<(String, String)>,
 }
 
 async fn spawn(backend: Backend) -> App {
-    let store = Store::connect(&database_url(backend).await).await.unwrap();
+    let (url, database) = database_url(backend).await;
+    let store = Store::connect(&url).await.unwrap();
     let playbook = Playbook::parse("playbook", bundled::PLAYBOOK).unwrap();
     let accounts = account::parse_csv("accounts.csv", bundled::ACCOUNTS, &playbook).unwrap();
     let specs: Vec<account::AccountSpec> = accounts.iter().map(Into::into).collect();
@@ -110,6 +127,7 @@ async fn spawn(backend: Backend) -> App {
         http: reqwest::Client::new(),
         t,
         store,
+        database,
     }
 }
 
@@ -168,7 +186,12 @@ macro_rules! both {
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn $sqlite() { $name(spawn(Backend::Sqlite).await).await }
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn $postgres() { $name(spawn(Backend::Postgres).await).await }
+        async fn $postgres() {
+            let app = spawn(Backend::Postgres).await;
+            let database = app.database.clone();
+            $name(app).await;
+            drop_database(database).await;
+        }
     )*};
 }
 
