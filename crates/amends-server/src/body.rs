@@ -45,9 +45,12 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
 }
 
 /// Deserialises JSON, naming the path of the first field at fault.
+///
+/// Anything after the JSON value other than whitespace is refused: a body is one document,
+/// and a request that carries more than the server reads must not be half-applied.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    let value = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         let syntax = matches!(
@@ -55,21 +58,30 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             serde_json::error::Category::Syntax | serde_json::error::Category::Eof
         );
         // A syntax error is the body's, wherever the parser happened to be.
-        let field = if syntax || path == "." || path.is_empty() {
-            "body".to_string()
-        } else {
-            path
-        };
-        let message = if syntax {
-            format!("the body is not valid JSON: {inner}")
-        } else {
-            strip_position(&inner.to_string())
-        };
-        ApiError::BadRequest {
-            detail: format!("{field}: {message}"),
-            errors: vec![FieldError { field, message }],
+        if syntax || path == "." || path.is_empty() {
+            let message = if syntax {
+                format!("the body is not valid JSON: {inner}")
+            } else {
+                strip_position(&inner.to_string())
+            };
+            return field_error("body".to_string(), message);
         }
-    })
+        field_error(path, strip_position(&inner.to_string()))
+    })?;
+    de.end().map_err(|inner| {
+        field_error(
+            "body".to_string(),
+            format!("the body is not valid JSON: {inner}"),
+        )
+    })?;
+    Ok(value)
+}
+
+fn field_error(field: String, message: String) -> ApiError {
+    ApiError::BadRequest {
+        detail: format!("{field}: {message}"),
+        errors: vec![FieldError { field, message }],
+    }
 }
 
 fn strip_position(m: &str) -> String {
