@@ -15,17 +15,18 @@ FIRST = ["Alex", "Maria", "Kenji", "Fatima", "Liam", "Sofia", "Noah", "Chen", "A
          "Ingrid", "Rafael", "Yuki", "Omar", "Clara"]
 LAST = ["Nguyen", "Schmidt", "Tanaka", "Haddad", "Murphy", "Rossi", "Kowalski", "Okafor",
         "Silva", "Larsen", "Dubois", "Patel", "Moreau", "Berg", "Costa"]
-# (zone, currency, segment)
+# (zone, currency, segment, locale): the locale sets how money and dates are written for the
+# contact (the messages are in English; the Berlin office reads English with euro conventions).
 REGIONS = [
-    ("America/New_York", "USD", "na-east"),
-    ("America/Chicago", "USD", "na-central"),
-    ("America/Los_Angeles", "USD", "na-west"),
-    ("America/New_York", "USD", "na-east"),
-    ("Europe/London", "GBP", "emea"),
-    ("Europe/Berlin", "EUR", "emea"),
-    ("America/Denver", "USD", "na-west"),
-    ("Asia/Tokyo", "USD", "apac"),
-    ("Australia/Sydney", "USD", "apac"),
+    ("America/New_York", "USD", "na-east", "en-US"),
+    ("America/Chicago", "USD", "na-central", "en-US"),
+    ("America/Los_Angeles", "USD", "na-west", "en-US"),
+    ("America/New_York", "USD", "na-east", "en-US"),
+    ("Europe/London", "GBP", "emea", "en-GB"),
+    ("Europe/Berlin", "EUR", "emea", "en-IE"),
+    ("America/Denver", "USD", "na-west", "en-US"),
+    ("Asia/Tokyo", "USD", "apac", "en-US"),
+    ("Australia/Sydney", "USD", "apac", "en-AU"),
 ]
 OWNERS = ["Riley Chen", "Jamie Alvarez", "Morgan Price", "Taylor Brooks"]
 CHANNELS = ["email", "email", "email", "chat", "sms"]
@@ -33,11 +34,11 @@ CHANNELS = ["email", "email", "email", "chat", "sms"]
 def main() -> None:
     w = csv.writer(sys.stdout, lineterminator="\n")
     w.writerow(["id", "name", "tier", "segment", "monthly_fee", "currency", "sla", "owner",
-                "contact_name", "contact_email", "contact_phone", "preferred_channel", "time_zone"])
+                "contact_name", "contact_email", "contact_phone", "preferred_channel", "time_zone", "locale"])
     for i in range(180):
         enterprise = i < 30
         tier = "enterprise" if enterprise else "growth"
-        zone, currency, segment = REGIONS[i % len(REGIONS)]
+        zone, currency, segment, locale = REGIONS[i % len(REGIONS)]
         name = f"{PREFIXES[i % len(PREFIXES)]}{SUFFIXES[(i // len(PREFIXES)) % len(SUFFIXES)]}"
         if enterprise:
             fee = 8000 + (i * 1375) % 17000
@@ -51,7 +52,7 @@ def main() -> None:
         phone = f"+1555{i:07d}"
         w.writerow([f"acct-{i + 1:04d}", name, tier, segment, f"{fee}.00", currency, sla,
                     OWNERS[i % len(OWNERS)], f"{first} {last}",
-                    f"{first.lower()}.{last.lower()}@{slug}.example", phone, channel, zone])
+                    f"{first.lower()}.{last.lower()}@{slug}.example", phone, channel, zone, locale])
 
 if __name__ == "__main__":
     main()

@@ -53,6 +53,7 @@ pub fn accounts(n: usize) -> Vec<Account> {
                     phone: None,
                     preferred_channel: Channel::Email,
                     zone: zones[i % zones.len()].clone(),
+                    locale: Default::default(),
                 }],
             }
         })

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::domain::{AccountId, Channel, Key};
+use crate::locale::Locale;
 use crate::money::{Currency, Money};
 use crate::playbook::Playbook;
 use crate::time::Zone;
@@ -48,10 +49,12 @@ pub struct Contact {
     pub preferred_channel: Channel,
     /// Their time zone: every time we show them is in it.
     pub zone: Zone,
+    /// How money and dates are written for them.
+    pub locale: Locale,
 }
 
-/// The CSV header amends expects, in order. Extra columns are refused so a typo in a header
-/// is not silently ignored.
+/// The CSV header amends expects, in order, optionally followed by [`CSV_LOCALE_COLUMN`].
+/// Other extra columns are refused so a typo in a header is not silently ignored.
 pub const CSV_COLUMNS: [&str; 13] = [
     "id",
     "name",
@@ -67,6 +70,9 @@ pub const CSV_COLUMNS: [&str; 13] = [
     "preferred_channel",
     "time_zone",
 ];
+
+/// The optional last CSV column: each contact's locale (`en-GB`), `en-US` when absent.
+pub const CSV_LOCALE_COLUMN: &str = "locale";
 
 /// One account's fields as text, before checking: the shape shared by CSV rows, JSON objects,
 /// API bodies and the store's records (which are re-checked against the current playbook).
@@ -115,6 +121,9 @@ pub struct ContactSpec {
     pub preferred_channel: String,
     /// IANA time zone.
     pub time_zone: String,
+    /// How money and dates are written for them (`en-US` when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
 }
 
 impl From<&Account> for AccountSpec {
@@ -137,6 +146,7 @@ impl From<&Account> for AccountSpec {
                     phone: c.phone.clone(),
                     preferred_channel: c.preferred_channel.to_string(),
                     time_zone: c.zone.name().to_string(),
+                    locale: Some(c.locale.tag().to_string()),
                 })
                 .collect(),
         }
@@ -329,12 +339,17 @@ impl<'p> Builder<'p> {
             ));
         }
         let zone = self.zone(raw.time_zone.trim())?;
+        let locale = match blank_to_none(raw.locale) {
+            Some(tag) => tag.parse().map_err(|e| format!("locale: {e}"))?,
+            None => Locale::default(),
+        };
         Ok(Contact {
             name,
             email,
             phone,
             preferred_channel,
             zone,
+            locale,
         })
     }
 }
@@ -379,13 +394,20 @@ pub fn read_csv(file: &str, text: &str, playbook: &Playbook) -> Result<Loaded, D
         }
     };
     let got: Vec<&str> = headers.iter().collect();
-    if got != CSV_COLUMNS {
+    let with_locale = got.len() == CSV_COLUMNS.len() + 1 && got.last() == Some(&CSV_LOCALE_COLUMN);
+    let columns = got.len();
+    if got[..got.len().min(CSV_COLUMNS.len())] != CSV_COLUMNS
+        || (columns != CSV_COLUMNS.len() && !with_locale)
+    {
         let header_len = text.find('\n').unwrap_or(text.len());
         return Err(Diagnostics(vec![Diagnostic::at(
             file,
             text,
             0..header_len,
-            format!("the header must be exactly: {}", CSV_COLUMNS.join(",")),
+            format!(
+                "the header must be exactly: {} (optionally followed by ,{CSV_LOCALE_COLUMN})",
+                CSV_COLUMNS.join(",")
+            ),
         )]));
     }
     let mut builder = Builder::new(playbook, "row ");
@@ -411,11 +433,10 @@ pub fn read_csv(file: &str, text: &str, playbook: &Playbook) -> Result<Loaded, D
                 let at = |msg: String| {
                     Diagnostic::at(file, text, start..line_end, format!("row {row}: {msg}"))
                 };
-                if record.len() != CSV_COLUMNS.len() {
+                if record.len() != columns {
                     problems.push(at(format!(
-                        "has {} fields but the header has {}; quote values that contain commas",
+                        "has {} fields but the header has {columns}; quote values that contain commas",
                         record.len(),
-                        CSV_COLUMNS.len()
                     )));
                     continue;
                 }
@@ -435,6 +456,7 @@ pub fn read_csv(file: &str, text: &str, playbook: &Playbook) -> Result<Loaded, D
                         phone: Some(f(10)),
                         preferred_channel: f(11),
                         time_zone: f(12),
+                        locale: with_locale.then(|| f(13)),
                     }],
                 };
                 match builder.account(raw, row) {

@@ -23,6 +23,10 @@ pub struct Diagnostic {
     /// Where the caret goes in the shown (possibly shortened) line, when it differs from
     /// `column`.
     pub display_column: Option<usize>,
+    /// A warning: reported, but it does not make the file invalid.
+    pub warning: bool,
+    /// A hint on how to fix it, shown under the excerpt.
+    pub help: Option<String>,
 }
 
 impl Diagnostic {
@@ -48,8 +52,22 @@ impl Diagnostic {
                 .to_string(),
             width,
             display_column: None,
+            warning: false,
+            help: None,
         }
         .windowed()
+    }
+
+    /// The same problem as a warning.
+    pub fn into_warning(mut self) -> Diagnostic {
+        self.warning = true;
+        self
+    }
+
+    /// The same problem with a hint on how to fix it.
+    pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(help.into());
+        self
     }
 
     /// Cuts a long source line to the characters around the column, marked with `…`.
@@ -91,7 +109,8 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let gutter = self.line.to_string().len();
-        writeln!(f, "error: {}", self.message)?;
+        let kind = if self.warning { "warning" } else { "error" };
+        writeln!(f, "{kind}: {}", self.message)?;
         writeln!(
             f,
             "{:gutter$}--> {}:{}:{}",
@@ -105,7 +124,11 @@ impl fmt::Display for Diagnostic {
             "",
             " ".repeat(self.display_column.unwrap_or(self.column) - 1),
             "^".repeat(self.width)
-        )
+        )?;
+        if let Some(help) = &self.help {
+            write!(f, "\n{:gutter$} = help: {help}", "")?;
+        }
+        Ok(())
     }
 }
 

@@ -229,6 +229,30 @@ word_enum!(
     }
 );
 
+word_enum!(
+    /// What a customer message is for. The linter holds each purpose to its own standard: an
+    /// acknowledgment promises the next update, a resolution says what was done and what the
+    /// account receives, a root-cause summary is written for a VP, not an engineer.
+    Purpose, "a message purpose", {
+        /// Any message; only the rules every customer message must meet.
+        General => "general",
+        /// The first word to customers: the incident is known and being worked on.
+        Acknowledgment => "acknowledgment",
+        /// A progress update while the incident is open.
+        Update => "update",
+        /// Service restored: what was done and what the account receives.
+        Resolution => "resolution",
+        /// The customer-facing root-cause summary.
+        Rca => "rca",
+        /// A follow-up after the recovery (did it work, anything else to make right).
+        FollowUp => "follow_up",
+        /// A public status page post while the incident is open.
+        Status => "status",
+        /// A message for colleagues (war room, page); customer rules do not apply.
+        Internal => "internal",
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,6 +13,8 @@ pub mod classify;
 pub mod diagnostic;
 pub mod domain;
 pub mod incident;
+pub mod lint;
+pub mod locale;
 pub mod money;
 pub mod plan;
 pub mod playbook;

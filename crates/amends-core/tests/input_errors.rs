@@ -2,7 +2,7 @@
 //! and every error path with its row, line, column and plain-words message. Loading accounts is
 //! all or nothing.
 
-use amends_core::account::{self, Account, CSV_COLUMNS};
+use amends_core::account::{self, Account, CSV_COLUMNS, CSV_LOCALE_COLUMN};
 use amends_core::diagnostic::{Diagnostic, Diagnostics};
 use amends_core::domain::{Channel, FailureType};
 use amends_core::incident::Incident;
@@ -87,7 +87,7 @@ fn assert_csv_row_error(text: &str, line: usize, message: &str) {
     assert_eq!(list[0].message, message);
 }
 
-const SILVERWIND: &str = "acct-0003,Silverwind Analytics,enterprise,na-west,10750.00,USD,,Morgan Price,Kenji Costa,kenji.costa@silverwindanalytics.example,+15550000002,email,America/Los_Angeles";
+const SILVERWIND: &str = "acct-0003,Silverwind Analytics,enterprise,na-west,10750.00,USD,,Morgan Price,Kenji Costa,kenji.costa@silverwindanalytics.example,+15550000002,email,America/Los_Angeles,en-US";
 
 #[test]
 fn the_demo_accounts_are_180_companies() {
@@ -126,12 +126,16 @@ fn the_demo_accounts_are_180_companies() {
 
 #[test]
 fn the_header_must_be_exactly_the_documented_columns() {
-    let expected = format!("the header must be exactly: {}", CSV_COLUMNS.join(","));
+    let expected = format!(
+        "the header must be exactly: {} (optionally followed by ,{CSV_LOCALE_COLUMN})",
+        CSV_COLUMNS.join(",")
+    );
     for (find, replace) in [
         ("monthly_fee,", "monthly_fees,"),
-        (",time_zone\n", ",time_zone,notes\n"),
+        (",locale\n", ",locale,notes\n"),
+        (",locale\n", ",notes\n"),
         ("id,name,", "name,id,"),
-        (",time_zone\n", "\n"),
+        (",time_zone,locale\n", "\n"),
     ] {
         let text = csv_with(find, replace);
         let list = csv_errors(&text);
@@ -238,7 +242,7 @@ fn a_row_with_too_many_fields() {
     assert_csv_row_error(
         &csv_with("America/Los_Angeles", "America/Los_Angeles,extra"),
         4,
-        "row 3: has 14 fields but the header has 13; quote values that contain commas",
+        "row 3: has 15 fields but the header has 14; quote values that contain commas",
     );
 }
 
@@ -766,5 +770,25 @@ fn a_scope_that_matches_nobody_is_refused() {
             .any(|m| m.starts_with("no account matches this scope (of 180 accounts)")),
         "{}",
         describe(&list)
+    );
+}
+
+#[test]
+fn the_locale_column_is_optional_and_checked() {
+    // Without the column every contact reads en-US.
+    let without: String = small_csv()
+        .lines()
+        .map(|l| l.rsplit_once(',').map_or(l, |(head, _)| head).to_string() + "\n")
+        .collect();
+    let accounts = account::parse_csv("accounts.csv", &without, &playbook()).expect("parses");
+    assert!(
+        accounts
+            .iter()
+            .all(|a| a.contacts[0].locale == amends_core::locale::Locale::EnUs)
+    );
+    assert_csv_row_error(
+        &csv_with("America/Los_Angeles,en-US", "America/Los_Angeles,xx-YY"),
+        4,
+        "row 3: locale: unknown locale \"xx-YY\"; supported: en-US, en-GB, en-CA, en-AU, en-IE, de-DE, fr-FR, es-ES, nl-NL",
     );
 }

@@ -362,11 +362,11 @@ fn bad_remediation_settings() {
     );
     let source = broken(
         "credit_day_basis = \"days_in_month\"",
-        "credit_day_basis = 0",
+        "credit_day_basis = 0 # zero days",
     );
     assert_one(
         &source,
-        "0\n",
+        "0 # zero days",
         "credit_day_basis is \"days_in_month\" or a whole number of days from 1 to 31",
     );
     let source = broken("contract_sla = \"greater_of\"", "contract_sla = \"max\"");

@@ -71,7 +71,7 @@ fn rows() -> BTreeMap<String, Row> {
     let mut out = BTreeMap::new();
     for line in ACCOUNTS.lines().skip(1).filter(|l| !l.trim().is_empty()) {
         let f: Vec<&str> = line.split(',').collect();
-        assert_eq!(f.len(), 13, "unexpected CSV row {line}");
+        assert_eq!(f.len(), 14, "unexpected CSV row {line}");
         out.insert(
             f[0].to_string(),
             Row {
@@ -496,7 +496,7 @@ fn starter_customers_who_were_not_hit_do_not_downgrade_the_outage() {
     let mut csv = ACCOUNTS.to_string();
     for i in 0..20 {
         csv.push_str(&format!(
-            "st-{i:02},Starter Co {i},starter,na-east,49.00,USD,,,Pat Lee,pat{i}@example.com,,email,America/New_York\n"
+            "st-{i:02},Starter Co {i},starter,na-east,49.00,USD,,,Pat Lee,pat{i}@example.com,,email,America/New_York,en-US\n"
         ));
     }
     let accounts = account::parse_csv("a", &csv, &pb).unwrap();

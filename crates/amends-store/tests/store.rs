@@ -219,6 +219,7 @@ fn account(id: &str, name: &str, fee: &str) -> AccountSpec {
             phone: None,
             preferred_channel: "email".into(),
             time_zone: "Europe/Berlin".into(),
+            locale: Some("de-DE".into()),
         }],
     }
 }

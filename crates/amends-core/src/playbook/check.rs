@@ -14,6 +14,7 @@ use super::raw::{self, Exact, Text};
 use super::*;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::domain::{NameError, article};
+use crate::lint::{Level, Rule};
 use crate::money::MoneyError;
 use crate::time::{self, Anchor, Delay};
 
@@ -218,7 +219,8 @@ fn build(c: &mut Checker<'_>, raw: raw::RawPlaybook) -> Option<Playbook> {
     }
     let unmatched = c.severity_index(&ids, &raw.classification.get_ref().unmatched);
 
-    let templates = templates(c, raw.templates);
+    let templates = templates(c, &people, raw.templates);
+    let lint = lint(c, raw.lint);
     let mut communication = per_severity(c, &ids, raw.communication, "communication");
     let mut escalation = per_severity(c, &ids, raw.escalation, "escalation");
 
@@ -246,6 +248,7 @@ fn build(c: &mut Checker<'_>, raw: raw::RawPlaybook) -> Option<Playbook> {
         severities,
         unmatched: unmatched?,
         templates,
+        lint,
         remediation: remediation?,
         sla_schedules,
         reviews,
@@ -319,16 +322,115 @@ fn people(
 
 fn templates(
     c: &mut Checker<'_>,
+    people: &BTreeMap<Key, Person>,
     raw: BTreeMap<Text, Spanned<raw::RawTemplate>>,
 ) -> BTreeMap<Key, Template> {
     let mut out = BTreeMap::new();
     for (name, t) in raw {
-        if let Some(key) = c.key("template", &name) {
-            let description = c.non_empty(&t.get_ref().description, "a template description");
-            out.insert(key, Template { description });
+        let span = t.span();
+        let t = t.into_inner();
+        let description = c.non_empty(&t.description, "a template description");
+        let purpose = match &t.purpose {
+            Some(p) => c.parse::<Purpose>(p).map(Some),
+            None => Some(None),
+        };
+        let sender = t.sender.as_ref().and_then(|s| c.person(people, s));
+        let located = |text: Text| Located {
+            span: text.span(),
+            text: text.into_inner(),
+        };
+        let sources = [t.body.is_some(), t.script.is_some(), t.file.is_some()]
+            .iter()
+            .filter(|b| **b)
+            .count();
+        if sources > 1 {
+            c.error(
+                span.clone(),
+                "a template takes its text from one place: `body`, `script` or `file`",
+            );
+        }
+        if let Some(subject) = &t.subject
+            && t.body.is_none()
+        {
+            c.error(
+                subject.span(),
+                "`subject` goes with an inline `body`; a script or file carries its own subject",
+            );
+        }
+        let source = match (t.body, t.script, t.file) {
+            (Some(body), _, _) => TemplateSource::Inline {
+                subject: t.subject.map(located),
+                body: located(body),
+            },
+            (None, Some(script), _) => TemplateSource::Script(located(script)),
+            (None, None, Some(file)) => TemplateSource::File(located(file)),
+            (None, None, None) => TemplateSource::Described,
+        };
+        if let (Some(key), Some(purpose)) = (c.key("template", &name), purpose) {
+            out.insert(
+                key,
+                Template {
+                    description,
+                    purpose,
+                    sender,
+                    named_contact: t.named_contact,
+                    source,
+                },
+            );
         }
     }
     out
+}
+
+fn lint(c: &mut Checker<'_>, raw: raw::RawLint) -> LintConfig {
+    let mut config = LintConfig::default();
+    for (rule, level) in raw.levels {
+        let Some(r) = Rule::from_id(rule.get_ref()) else {
+            let known: Vec<&str> = Rule::ALL.iter().map(|r| r.id()).collect();
+            c.error(
+                rule.span(),
+                format!(
+                    "no lint rule {:?}; the rules are: {}",
+                    rule.get_ref(),
+                    known.join(", ")
+                ),
+            );
+            continue;
+        };
+        match level.get_ref().parse::<Level>() {
+            Ok(l) => config.set_level(r, l),
+            Err(e) => c.error(level.span(), e),
+        }
+    }
+    let mut limit = |value: Option<Spanned<u32>>, slot: &mut u32, what: &str| {
+        if let Some(v) = value {
+            if *v.get_ref() == 0 {
+                c.error(v.span(), format!("{what} must be at least 1"));
+            }
+            *slot = v.into_inner();
+        }
+    };
+    limit(
+        raw.max_reading_grade,
+        &mut config.max_reading_grade,
+        "max_reading_grade",
+    );
+    limit(
+        raw.max_sms_segments,
+        &mut config.max_sms_segments,
+        "max_sms_segments",
+    );
+    limit(
+        raw.max_status_chars,
+        &mut config.max_status_chars,
+        "max_status_chars",
+    );
+    limit(
+        raw.max_chat_chars,
+        &mut config.max_chat_chars,
+        "max_chat_chars",
+    );
+    config
 }
 
 /// Splits a `[communication.S1]`-style map by severity index, reporting unknown severities.

@@ -15,7 +15,8 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 
 use crate::diagnostic::Diagnostics;
-use crate::domain::{Channel, FailureType, InternalChannel, Key};
+use crate::domain::{Channel, FailureType, InternalChannel, Key, Purpose};
+use crate::lint::LintConfig;
 use crate::money::{Currency, Money};
 use crate::time::{BusinessCalendar, Minutes, Moment};
 
@@ -38,6 +39,8 @@ pub struct Playbook {
     pub unmatched: usize,
     /// Message templates by name.
     pub templates: BTreeMap<Key, Template>,
+    /// The message linter's levels and limits.
+    pub lint: LintConfig,
     /// The remediation policy.
     pub remediation: Remediation,
     /// Contractual SLA credit schedules by name.
@@ -138,12 +141,52 @@ pub struct Criterion {
     pub tiers_affected_any: Option<Vec<Key>>,
 }
 
-/// A message template named by steps. Rendering arrives with the template engine; today the
-/// description says what the message must contain.
+/// A message template named by steps: what the message must say, what it is for (the
+/// linter's standard), and its text, written in the playbook, in a file it names, or taken
+/// from the bundled recovery script library.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Template {
-    /// What the message says.
+    /// What the message says, for people reading the playbook and the plan.
     pub description: String,
+    /// What the message is for; the linter holds it to that purpose's standard. When absent,
+    /// a script's own purpose applies, else [`Purpose::General`].
+    pub purpose: Option<Purpose>,
+    /// The person the message is signed by and who answers replies, when the step names one.
+    pub sender: Option<Key>,
+    /// Whether the message must name a person to contact; by default acknowledgments,
+    /// resolutions, root-cause summaries and follow-ups sent to accounts do.
+    pub named_contact: Option<bool>,
+    /// Where the text comes from.
+    pub source: TemplateSource,
+}
+
+/// Where a template's text comes from. Reading files is not this crate's job: a
+/// [`TemplateSource::File`] is resolved by the caller, relative to the playbook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TemplateSource {
+    /// Described only: plans show the description; nothing can be rendered yet.
+    Described,
+    /// Written in the playbook.
+    Inline {
+        /// The subject line (email), if any.
+        subject: Option<Located>,
+        /// The body.
+        body: Located,
+    },
+    /// A script of the bundled recovery script library, by id (`outage/initial_contact`).
+    Script(Located),
+    /// A file, relative to the playbook's directory.
+    File(Located),
+}
+
+/// A string from the playbook with the byte span of its TOML value, so that errors found in
+/// it later (a template syntax error) point at the playbook's own line and column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located {
+    /// The string's value.
+    pub text: String,
+    /// The byte span of the value in the playbook source, quotes included.
+    pub span: std::ops::Range<usize>,
 }
 
 /// Who receives a communication step.

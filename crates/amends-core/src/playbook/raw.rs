@@ -24,6 +24,8 @@ pub(super) struct RawPlaybook {
     #[serde(default)]
     pub templates: BTreeMap<Text, Spanned<RawTemplate>>,
     #[serde(default)]
+    pub lint: RawLint,
+    #[serde(default)]
     pub communication: BTreeMap<Text, Vec<Spanned<RawStep>>>,
     pub remediation: Spanned<RawRemediation>,
     #[serde(default)]
@@ -95,6 +97,24 @@ pub(super) struct RawCriterion {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawTemplate {
     pub description: Text,
+    pub purpose: Option<Text>,
+    pub subject: Option<Text>,
+    pub body: Option<Text>,
+    pub script: Option<Text>,
+    pub file: Option<Text>,
+    pub sender: Option<Text>,
+    pub named_contact: Option<bool>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawLint {
+    pub max_reading_grade: Option<Spanned<u32>>,
+    pub max_sms_segments: Option<Spanned<u32>>,
+    pub max_status_chars: Option<Spanned<u32>>,
+    pub max_chat_chars: Option<Spanned<u32>>,
+    #[serde(default)]
+    pub levels: BTreeMap<Text, Text>,
 }
 
 #[derive(Debug, serde::Deserialize)]

@@ -1,0 +1,413 @@
+//! From a plan to the facts of each message: the incident as its reader saw it at the moment
+//! the message was due (an acknowledgment written at 10:30 does not know the outage ends at
+//! 14:00), in the reader's own time zone and locale, with the account's own remedy and the
+//! time of the next update.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use amends_core::account::Contact;
+use amends_core::locale::Locale;
+use amends_core::plan::{Due, Plan};
+use amends_core::playbook::{Audience, Person, Remedy};
+use amends_core::remediation::Decision;
+use amends_core::time::{Anchor, Minutes, Zone};
+use jiff::Timestamp;
+use minijinja::Value;
+
+use crate::context::{
+    AccountFacts, ContactFacts, Facts, IncidentFacts, NextUpdateFacts, PersonFacts,
+    RemediationFacts, StepFacts, duration_words, first_name, join_words,
+};
+use crate::rca::Rca;
+use crate::templates::{RenderError, Rendered, Templates};
+
+/// Renders the messages of one plan. Holds per-zone incident facts so that a million
+/// accounts in a dozen time zones format the incident a dozen times, not a million.
+pub struct Composer<'p> {
+    plan: &'p Plan<'p>,
+    templates: &'p Templates,
+    rca: Option<&'p Rca>,
+    incidents: RefCell<HashMap<(String, Locale, Timestamp), IncidentFacts>>,
+}
+
+/// Why a message could not be composed.
+#[derive(Debug, thiserror::Error)]
+pub enum ComposeError {
+    /// No account at that index, or it has no such contact.
+    #[error("no such account or contact in the plan")]
+    NoSuchAccount,
+    /// No message at that index, or it is for another audience.
+    #[error("no such message in the plan for this audience")]
+    NoSuchMessage,
+    /// The message is not due at a known time (skipped, or waiting for the resolution).
+    #[error("the message is not scheduled: {0}")]
+    NotScheduled(String),
+    /// Rendering failed.
+    #[error(transparent)]
+    Render(#[from] RenderError),
+}
+
+impl<'p> Composer<'p> {
+    /// A composer for one plan and its playbook's compiled templates.
+    pub fn new(plan: &'p Plan<'p>, templates: &'p Templates, rca: Option<&'p Rca>) -> Self {
+        Composer {
+            plan,
+            templates,
+            rca,
+            incidents: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// The message `message` (an index into `plan.messages`) for one contact of one affected
+    /// account (indexes into `plan.accounts` and its contacts), rendered and linted.
+    pub fn account_message(
+        &self,
+        account: usize,
+        message: usize,
+        contact: usize,
+    ) -> Result<Rendered, ComposeError> {
+        let facts = self.account_facts(account, message, contact)?;
+        let step = self.step(message, Audience::AffectedAccounts)?;
+        Ok(self.templates.render(
+            &step.template,
+            &Value::from_serialize(&facts),
+            &self.plan.playbook.lint,
+        )?)
+    }
+
+    /// A public status page post (`message` indexes `plan.messages`).
+    pub fn public_message(&self, message: usize) -> Result<Rendered, ComposeError> {
+        let facts = self.public_facts(message)?;
+        let step = self.step(message, Audience::Public)?;
+        Ok(self.templates.render(
+            &step.template,
+            &Value::from_serialize(&facts),
+            &self.plan.playbook.lint,
+        )?)
+    }
+
+    fn step(
+        &self,
+        message: usize,
+        audience: Audience,
+    ) -> Result<&'p amends_core::playbook::CommStep, ComposeError> {
+        let m = self
+            .plan
+            .messages
+            .get(message)
+            .ok_or(ComposeError::NoSuchMessage)?;
+        let step = self.plan.step(m);
+        if step.audience == audience {
+            Ok(step)
+        } else {
+            Err(ComposeError::NoSuchMessage)
+        }
+    }
+
+    fn due(&self, message: usize) -> Result<Timestamp, ComposeError> {
+        match &self
+            .plan
+            .messages
+            .get(message)
+            .ok_or(ComposeError::NoSuchMessage)?
+            .due
+        {
+            Due::At(t) => Ok(*t),
+            Due::AwaitingResolution => Err(ComposeError::NotScheduled(
+                "it is counted from a resolution that has not happened yet".into(),
+            )),
+            Due::Skipped(_, why) => Err(ComposeError::NotScheduled(why.clone())),
+        }
+    }
+
+    /// The facts of an account message, for templates and tests.
+    pub fn account_facts(
+        &self,
+        account: usize,
+        message: usize,
+        contact: usize,
+    ) -> Result<Facts, ComposeError> {
+        let ap = self
+            .plan
+            .accounts
+            .get(account)
+            .ok_or(ComposeError::NoSuchAccount)?;
+        let c = ap
+            .account
+            .contacts
+            .get(contact)
+            .ok_or(ComposeError::NoSuchAccount)?;
+        let step = self.step(message, Audience::AffectedAccounts)?;
+        let due = self.due(message)?;
+        let (zone, locale) = (&c.zone, c.locale);
+        Ok(Facts {
+            account: Some(AccountFacts {
+                id: ap.account.id.to_string(),
+                name: ap.account.name.clone(),
+                tier: ap.account.tier.to_string(),
+                owner: ap.account.owner.clone(),
+            }),
+            contact: Some(contact_facts(c)),
+            incident: self.incident(zone, locale, due),
+            impact: None,
+            remediation: Some(self.remediation(&ap.decision, locale)),
+            next_update: self.next_update(message, due, zone, locale),
+            sender: self.sender(&step.template),
+            rca: self.rca.map(|r| r.facts(locale)),
+            step: StepFacts {
+                id: step.id.to_string(),
+                occurrence: self.plan.messages[message].occurrence,
+                due: locale.date_time(&zone.local(due)),
+            },
+        })
+    }
+
+    /// The facts of a public post: the playbook's calendar zone, the default locale.
+    pub fn public_facts(&self, message: usize) -> Result<Facts, ComposeError> {
+        let step = self.step(message, Audience::Public)?;
+        let due = self.due(message)?;
+        let zone = self.plan.playbook.calendar.zone();
+        let locale = Locale::default();
+        Ok(Facts {
+            account: None,
+            contact: None,
+            incident: self.incident(zone, locale, due),
+            impact: None,
+            remediation: None,
+            next_update: self.next_update(message, due, zone, locale),
+            sender: self.sender(&step.template),
+            rca: self.rca.map(|r| r.facts(locale)),
+            step: StepFacts {
+                id: step.id.to_string(),
+                occurrence: self.plan.messages[message].occurrence,
+                due: locale.date_time(&zone.local(due)),
+            },
+        })
+    }
+
+    /// The incident as known at `due`, in a reader's zone and locale.
+    fn incident(&self, zone: &Zone, locale: Locale, due: Timestamp) -> IncidentFacts {
+        let key = (zone.name().to_string(), locale, due);
+        if let Some(f) = self.incidents.borrow().get(&key) {
+            return f.clone();
+        }
+        let incident = self.plan.incident;
+        let start = incident.anchors.start;
+        let resolved = incident.anchors.resolution.filter(|r| *r <= due);
+        let (from, until) = (zone.local(start), resolved.map(|r| zone.local(r)));
+        let features: Vec<String> = incident.features.iter().map(|f| with_article(f)).collect();
+        let severity = self.plan.severity();
+        let facts = IncidentFacts {
+            id: incident.id.clone(),
+            title: incident.title.clone(),
+            failure_type: incident.failure_type.to_string(),
+            features_text: join_words(&features),
+            features,
+            cause: incident.known_cause.clone(),
+            severity: severity.id.to_string(),
+            severity_name: severity.name.clone(),
+            ongoing: resolved.is_none(),
+            date: locale.date(&from),
+            started: locale.time(&from),
+            resolved: until.as_ref().map(|u| locale.time(u)),
+            window: match &until {
+                Some(u) => locale.window(&from, u),
+                None => format!("since {}", locale.date_time(&from)),
+            },
+            duration: duration_words(Minutes::between(start, resolved.unwrap_or(due)).get()),
+        };
+        self.incidents.borrow_mut().insert(key, facts.clone());
+        facts
+    }
+
+    /// The next message anyone affected will get after `due` (an email or a status post),
+    /// while the incident is still open at `due`.
+    fn next_update(
+        &self,
+        message: usize,
+        due: Timestamp,
+        zone: &Zone,
+        locale: Locale,
+    ) -> Option<NextUpdateFacts> {
+        if self
+            .plan
+            .incident
+            .anchors
+            .resolution
+            .is_some_and(|r| r <= due)
+        {
+            return None;
+        }
+        // What a reader can be promised at `due`: steps counted from the resolution are not
+        // known yet. An account hears next from its own channel when another message to it
+        // is planned, else from the status page.
+        let audience = self.plan.step(&self.plan.messages[message]).audience;
+        // A repeating step goes on while the incident is open: at `due` its next occurrence
+        // is due, even when the plan, knowing the resolution, has no such occurrence.
+        let known = |i: usize, m: &amends_core::plan::Message| {
+            let step = self.plan.step(m);
+            let Due::At(t) = m.due else { return None };
+            if step.at.anchor == Anchor::Resolution {
+                return None;
+            }
+            if t > due {
+                return Some((t, i, step));
+            }
+            let next = step.every.map(|every| t + every.duration())?;
+            (next > due).then_some((next, i, step))
+        };
+        let candidates = || {
+            self.plan
+                .messages
+                .iter()
+                .enumerate()
+                .filter_map(|(i, m)| known(i, m))
+        };
+        let (at, _, step) = candidates()
+            .filter(|(_, _, s)| s.audience == audience)
+            .min_by_key(|(t, i, _)| (*t, *i))
+            .or_else(|| candidates().min_by_key(|(t, i, _)| (*t, *i)))?;
+        let channel = step.channel;
+        let local = zone.local(at);
+        let time = if local.date() == zone.local(due).date() {
+            locale.time(&local)
+        } else {
+            locale.date_time(&local)
+        };
+        let channel = match channel {
+            amends_core::domain::Channel::StatusPage => "on our status page",
+            amends_core::domain::Channel::Sms => "by text message",
+            amends_core::domain::Channel::Phone => "by phone",
+            amends_core::domain::Channel::Chat => "in chat",
+            _ => "by email",
+        };
+        Some(NextUpdateFacts {
+            time,
+            channel: channel.to_string(),
+        })
+    }
+
+    fn sender(&self, template: &amends_core::domain::Key) -> Option<PersonFacts> {
+        let playbook = self.plan.playbook;
+        let key = playbook
+            .templates
+            .get(template)
+            .and_then(|t| t.sender.as_ref())
+            .or_else(|| self.plan.severity().owners.first())?;
+        playbook.person(key).map(person_facts)
+    }
+
+    fn remediation(&self, d: &Decision<'_>, locale: Locale) -> RemediationFacts {
+        let playbook = self.plan.playbook;
+        let named = |k: &amends_core::domain::Key| {
+            playbook
+                .person(k)
+                .map_or_else(|| k.to_string(), |p| format!("{}, {}", p.name, p.role))
+        };
+        let contract_applied = d.contract.as_ref().is_some_and(|c| c.applied);
+        let mut parts: Vec<String> = Vec::new();
+        let mut basis = None;
+        let mut apology_from = None;
+        for g in &d.granted {
+            match g.remedy {
+                Remedy::ServiceCreditDays(days) if !contract_applied => {
+                    parts.push(format!("a {}-day service credit", days.normalize()));
+                    basis = Some(format!("{} days of your monthly fee", days.normalize()));
+                }
+                Remedy::PercentOfMonthlyFee(p) if !contract_applied => {
+                    parts.push(format!(
+                        "a service credit ({}% of your monthly fee)",
+                        p.normalize()
+                    ));
+                    basis = Some(format!("{}% of your monthly fee", p.normalize()));
+                }
+                Remedy::Fixed(_) if !contract_applied => parts.push("a service credit".into()),
+                Remedy::SlaCredit(_) if !contract_applied => {
+                    parts.push("a service credit under your service level agreement".into());
+                }
+                Remedy::Apology(k) => {
+                    apology_from = Some(named(k));
+                    parts.push(format!("a personal apology from {}", named(k)));
+                }
+                Remedy::Acknowledgment => {
+                    parts.push("a personal call from your account team".into());
+                }
+                _ => {}
+            }
+        }
+        if let Some(c) = d.contract.as_ref().filter(|c| c.applied) {
+            parts.insert(
+                0,
+                "a service credit under your service level agreement".to_string(),
+            );
+            basis = Some(format!(
+                "{}% of your monthly fee, for {}% uptime this month",
+                c.sla.credit_percent.normalize(),
+                c.sla.uptime_percent.round_dp(2).normalize()
+            ));
+        }
+        let credit = (!d.credit.is_zero()).then(|| locale.money(d.credit));
+        match (&credit, parts.iter_mut().find(|p| p.contains("credit"))) {
+            (Some(amount), Some(part)) => {
+                *part = part.replacen("service credit", &format!("service credit of {amount}"), 1);
+            }
+            (None, None) => parts
+                .push("no service credit under your plan for an incident of this length".into()),
+            _ => {}
+        }
+        RemediationFacts {
+            credit,
+            summary: join_words(&parts),
+            basis: basis.filter(|_| !d.credit.is_zero()),
+            automatic: d.status == amends_core::remediation::Status::Automatic,
+            approver: named(d.approver()),
+            apology_from,
+        }
+    }
+}
+
+fn contact_facts(c: &Contact) -> ContactFacts {
+    ContactFacts {
+        name: c.name.clone(),
+        first_name: first_name(&c.name),
+        email: c.email.clone(),
+        time_zone: c.zone.name().to_string(),
+        locale: c.locale.tag().to_string(),
+    }
+}
+
+fn person_facts(p: &Person) -> PersonFacts {
+    PersonFacts {
+        name: p.name.clone(),
+        first_name: first_name(&p.name),
+        role: p.role.clone(),
+        email: p.email.clone(),
+    }
+}
+
+/// "web application" → "the web application"; a feature already written with an article or
+/// a possessive is kept as written.
+fn with_article(feature: &str) -> String {
+    let lower = feature.to_lowercase();
+    if ["the ", "a ", "an ", "your ", "our "]
+        .iter()
+        .any(|a| lower.starts_with(a))
+    {
+        feature.to_string()
+    } else {
+        format!("the {feature}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn features_get_an_article_unless_they_have_one() {
+        assert_eq!(with_article("API"), "the API");
+        assert_eq!(with_article("the dashboard"), "the dashboard");
+        assert_eq!(with_article("Your invoices"), "Your invoices");
+    }
+}

@@ -1,0 +1,679 @@
+//! Compiling a playbook's templates: every template is parsed, its variables checked against
+//! the documented set, and it is rendered against a sample and linted, all at `amends check`,
+//! so that a bad template is reported with its file, line and column and never at send time.
+//!
+//! Architecture Invariant: templates are sandboxed. The engine has no loader (no file or
+//! network access, no `include`), runs with a fuel limit (no endless loops), and treats an
+//! undefined variable as an error rather than an empty string.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+
+use amends_core::diagnostic::{Diagnostic, Diagnostics};
+use amends_core::domain::{Channel, Key, Purpose};
+use amends_core::lint::{self, Finding, Level};
+use amends_core::playbook::{Audience, Located, Playbook, TemplateSource};
+use minijinja::{Environment, UndefinedBehavior, Value};
+
+use crate::context::{self, Facts};
+use crate::scripts::Library;
+
+/// Instructions one render may execute: far more than any message needs, few enough that a
+/// template with an endless loop fails fast instead of hanging a worker.
+const FUEL: u64 = 200_000;
+
+/// Functions and names the engine provides that are not variables.
+const BUILTINS: &[&str] = &[
+    "range",
+    "dict",
+    "namespace",
+    "debug",
+    "loop",
+    "true",
+    "false",
+    "none",
+];
+
+/// A playbook's templates, compiled and checked.
+#[derive(Debug)]
+pub struct Templates {
+    env: Environment<'static>,
+    entries: BTreeMap<Key, Entry>,
+}
+
+/// What is known about one compiled template.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// What the message is for.
+    pub purpose: Purpose,
+    /// The channel its steps use (the first step's; `email` when unused).
+    pub channel: Channel,
+    /// Whether it must name a person.
+    pub needs_named_contact: bool,
+    /// Whether it has text (not only a description).
+    pub has_text: bool,
+    has_subject: bool,
+}
+
+/// Templates and the linter's warnings about them.
+#[derive(Debug)]
+pub struct Checked {
+    /// The compiled templates.
+    pub templates: Templates,
+    /// Warnings: findings of the linter at `warn` level on the sample render.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Reads a template file named by the playbook (`file = "templates/ack.txt"`), relative to
+/// the playbook. The CLI reads the disk; a server with a bundled playbook refuses.
+pub type LoadFile<'a> = dyn FnMut(&str) -> Result<String, String> + 'a;
+
+/// Where one template text came from, to point errors at it.
+struct Origin {
+    file: String,
+    source: String,
+    /// Byte offset of the template text within `source`.
+    offset: usize,
+    /// The span to underline when nothing more precise is known.
+    whole: Range<usize>,
+}
+
+impl Origin {
+    fn at(&self, range: Option<Range<usize>>, message: impl Into<String>) -> Diagnostic {
+        let span = range.map_or(self.whole.clone(), |r| {
+            self.offset + r.start..self.offset + r.end
+        });
+        Diagnostic::at(&self.file, &self.source, span, message)
+    }
+
+    /// The span of `needle`'s first occurrence in the template text, if it is there.
+    fn find(&self, needle: &str) -> Option<Range<usize>> {
+        if needle.is_empty() {
+            return None;
+        }
+        let text = self.source.get(self.offset..self.whole.end)?;
+        text.find(needle).map(|i| i..i + needle.len())
+    }
+}
+
+/// A template's text as found: the body's origin, the subject (origin and text), the body
+/// text, the script's purpose, and the channel.
+type Resolved = (
+    Origin,
+    Option<(Origin, String)>,
+    String,
+    Option<Purpose>,
+    Channel,
+);
+
+/// The offset of a TOML string's content within its value span (after `'''`, `"""` and the
+/// newline that may follow them, or after a single quote).
+fn content_offset(source: &str, span: &Range<usize>) -> usize {
+    let value = source.get(span.clone()).unwrap_or("");
+    let mut skip = if value.starts_with("'''") || value.starts_with("\"\"\"") {
+        3
+    } else {
+        1.min(value.len())
+    };
+    let rest = &value[skip..];
+    if skip == 3 {
+        if rest.starts_with("\r\n") {
+            skip += 2;
+        } else if rest.starts_with('\n') {
+            skip += 1;
+        }
+    }
+    span.start + skip
+}
+
+/// A new sandboxed environment with the helpers templates may use.
+fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_fuel(Some(FUEL));
+    env.set_debug(false);
+    // Plain-text messages: nothing is HTML-escaped unless the template is HTML.
+    env.set_auto_escape_callback(|name| {
+        if name.ends_with(".html") {
+            minijinja::AutoEscape::Html
+        } else {
+            minijinja::AutoEscape::None
+        }
+    });
+    env.add_filter("capfirst", capfirst);
+    env
+}
+
+/// Upper-cases the first letter only ("the API" → "The API"; `capitalize` would lower the
+/// rest).
+fn capfirst(value: String) -> String {
+    let mut chars = value.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => value,
+    }
+}
+
+/// Compiles and checks every template of a playbook.
+///
+/// `file` and `source` are the playbook's own, for errors in inline templates. Errors (a
+/// syntax error, an unknown variable, a template that fails on the sample, a finding at
+/// `deny` level) fail the whole set; warnings come back with it.
+pub fn compile(
+    playbook: &Playbook,
+    file: &str,
+    source: &str,
+    library: &Library,
+    load: &mut LoadFile<'_>,
+) -> Result<Checked, Diagnostics> {
+    let mut env = environment();
+    let mut entries = BTreeMap::new();
+    let mut errors = Vec::new();
+    let mut warnings = Vec::new();
+    let known = known_variables();
+    let usage = usage(playbook);
+
+    for (key, template) in &playbook.templates {
+        let (audience, step_channel) = usage.get(key).copied().unwrap_or((None, None));
+        // (origin, subject text, body text, purpose, channel) from wherever the text lives.
+        let resolved: Option<Resolved> = match &template.source {
+            TemplateSource::Described => None,
+            TemplateSource::Inline { subject, body } => {
+                let inline = |l: &Located| Origin {
+                    file: file.to_string(),
+                    source: source.to_string(),
+                    offset: content_offset(source, &l.span),
+                    whole: l.span.clone(),
+                };
+                Some((
+                    inline(body),
+                    subject.as_ref().map(|s| (inline(s), s.text.clone())),
+                    body.text.clone(),
+                    None,
+                    step_channel.unwrap_or(Channel::Email),
+                ))
+            }
+            TemplateSource::Script(id) => match library.get(&id.text) {
+                Some(script) => {
+                    let at = |span: &Range<usize>| Origin {
+                        file: script.file.to_string(),
+                        source: crate::scripts::FILES
+                            .iter()
+                            .find(|(f, _)| *f == script.file)
+                            .map_or(String::new(), |(_, t)| (*t).to_string()),
+                        offset: 0,
+                        whole: span.clone(),
+                    };
+                    let mut body = at(&script.body_span);
+                    body.offset = content_offset(&body.source, &script.body_span);
+                    let subject = match (&script.subject, &script.subject_span) {
+                        (Some(text), Some(span)) => {
+                            let mut o = at(span);
+                            o.offset = content_offset(&o.source, span);
+                            Some((o, text.clone()))
+                        }
+                        _ => None,
+                    };
+                    Some((
+                        body,
+                        subject,
+                        script.body.clone(),
+                        Some(script.purpose),
+                        step_channel.unwrap_or(script.channel),
+                    ))
+                }
+                None => {
+                    let near: Vec<&str> = library
+                        .all()
+                        .iter()
+                        .map(|s| s.id.as_str())
+                        .filter(|s| s.split('/').next_back() == id.text.split('/').next_back())
+                        .collect();
+                    let hint = if near.is_empty() {
+                        "`amends scripts list` shows the library".to_string()
+                    } else {
+                        format!("scripts for this step: {}", near.join(", "))
+                    };
+                    errors.push(Diagnostic::at(
+                        file,
+                        source,
+                        id.span.clone(),
+                        format!("no script {:?} in the library; {hint}", id.text),
+                    ));
+                    None
+                }
+            },
+            TemplateSource::File(path) => match load(&path.text) {
+                Ok(text) => {
+                    let (subject, body, body_offset) = split_subject(&text);
+                    let origin = |offset: usize, len: usize| Origin {
+                        file: path.text.clone(),
+                        source: text.clone(),
+                        offset,
+                        whole: offset..offset + len,
+                    };
+                    Some((
+                        origin(body_offset, body.len()),
+                        subject.map(|s| (origin(9, s.len()), s.to_string())),
+                        body.to_string(),
+                        None,
+                        step_channel.unwrap_or(Channel::Email),
+                    ))
+                }
+                Err(e) => {
+                    errors.push(Diagnostic::at(
+                        file,
+                        source,
+                        path.span.clone(),
+                        format!("cannot read template file {:?}: {e}", path.text),
+                    ));
+                    None
+                }
+            },
+        };
+        let Some((body_origin, subject, body, script_purpose, channel)) = resolved else {
+            let purpose = template.purpose.unwrap_or(Purpose::General);
+            entries.insert(
+                key.clone(),
+                Entry {
+                    purpose,
+                    channel: step_channel.unwrap_or(Channel::Email),
+                    needs_named_contact: false,
+                    has_text: false,
+                    has_subject: false,
+                },
+            );
+            continue;
+        };
+        let purpose = template
+            .purpose
+            .or(script_purpose)
+            .unwrap_or(Purpose::General);
+        let needs_named_contact = template.named_contact.unwrap_or_else(|| {
+            audience != Some(Audience::Public)
+                && lint::default_needs_named_contact(purpose, channel)
+        });
+
+        let mut ok = true;
+        let parts: Vec<(String, &Origin, String)> = subject
+            .as_ref()
+            .map(|(o, s)| (format!("{key}.subject"), o, s.clone()))
+            .into_iter()
+            .chain(std::iter::once((
+                format!("{key}.body"),
+                &body_origin,
+                body.clone(),
+            )))
+            .collect();
+        for (name, origin, text) in &parts {
+            if let Err(e) = env.add_template_owned(name.clone(), text.clone()) {
+                errors.push(origin.at(
+                    e.range(),
+                    format!("template {key}: {}", e.detail().unwrap_or("syntax error")),
+                ));
+                ok = false;
+                continue;
+            }
+            let Ok(compiled) = env.get_template(name) else {
+                continue;
+            };
+            let mut unknown: Vec<String> = compiled
+                .undeclared_variables(true)
+                .into_iter()
+                .filter(|v| !is_known(&known, v))
+                .collect();
+            unknown.sort();
+            for v in unknown {
+                ok = false;
+                errors.push(
+                    origin
+                        .at(
+                            origin.find(&v),
+                            format!("template {key}: unknown variable `{v}`"),
+                        )
+                        .with_help("the variables are listed in docs/templates.md"),
+                );
+            }
+        }
+        if ok {
+            let public = audience == Some(Audience::Public);
+            for facts in [sample_for(public, false), sample_for(public, true)] {
+                let bare = facts.account.is_some() && facts.impact.is_none()
+                    || public && facts.next_update.is_none();
+                let ctx = Value::from_serialize(&facts);
+                for (name, origin, _) in &parts {
+                    let Ok(t) = env.get_template(name) else {
+                        continue;
+                    };
+                    if let Err(e) = t.render(&ctx) {
+                        ok = false;
+                        let when = if bare {
+                            " (rendered with the optional values absent: guard them with {% if … %})"
+                        } else {
+                            ""
+                        };
+                        errors.push(origin.at(
+                            e.range(),
+                            format!(
+                                "template {key} fails to render{when}: {}",
+                                e.detail().unwrap_or("error")
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        if ok {
+            // Lint the full sample render; point each finding at the template text when the
+            // words found are written there.
+            let facts = sample_for(audience == Some(Audience::Public), false);
+            if let Ok(text) =
+                render_parts(&env, key, subject.is_some(), &Value::from_serialize(&facts))
+            {
+                let message = lint::Message {
+                    text: &text,
+                    purpose,
+                    channel,
+                    needs_named_contact,
+                };
+                for f in lint::lint(&message, &playbook.lint) {
+                    let origin = &body_origin;
+                    let found = &text[f.range.clone()];
+                    let d = origin
+                        .at(
+                            origin.find(found),
+                            format!("template {key}: [{}] {}", f.rule.id(), f.message),
+                        )
+                        .with_help(format!("{} Fix: {}", f.rule.why(), f.rule.fix()));
+                    match f.level {
+                        Level::Deny => errors.push(d),
+                        _ => warnings.push(d.into_warning()),
+                    }
+                }
+            }
+        }
+        entries.insert(
+            key.clone(),
+            Entry {
+                purpose,
+                channel,
+                needs_named_contact,
+                has_text: true,
+                has_subject: subject.is_some(),
+            },
+        );
+    }
+    if errors.is_empty() {
+        Ok(Checked {
+            templates: Templates { env, entries },
+            warnings,
+        })
+    } else {
+        Err(Diagnostics(errors))
+    }
+}
+
+/// A template file may start with a `Subject: ` line; the body follows the blank line.
+fn split_subject(text: &str) -> (Option<&str>, &str, usize) {
+    if let Some(rest) = text.strip_prefix("Subject: ")
+        && let Some(end) = rest.find('\n')
+    {
+        let subject = rest[..end].trim_end_matches('\r');
+        let body_start = 9 + end + 1;
+        let body = &text[body_start..];
+        let trimmed = body.trim_start_matches(['\r', '\n']);
+        return (
+            Some(subject),
+            trimmed,
+            body_start + (body.len() - trimmed.len()),
+        );
+    }
+    (None, text, 0)
+}
+
+/// For each template, the audience and channel of the steps that use it.
+fn usage(playbook: &Playbook) -> BTreeMap<Key, (Option<Audience>, Option<Channel>)> {
+    let mut out = BTreeMap::new();
+    for level in &playbook.severities {
+        for step in &level.communication {
+            out.entry(step.template.clone())
+                .or_insert((Some(step.audience), Some(step.channel)));
+        }
+    }
+    out
+}
+
+fn sample_for(public: bool, bare: bool) -> Facts {
+    let mut facts = if bare {
+        context::sample_bare()
+    } else {
+        context::sample()
+    };
+    let full = context::sample();
+    if bare && !public {
+        // Account messages always have their account, reader, remedy and signer.
+        facts.account = full.account.map(|mut a| {
+            a.owner = None;
+            a
+        });
+        facts.contact = full.contact.map(|mut c| {
+            c.email = None;
+            c
+        });
+        facts.remediation = full.remediation;
+        facts.sender = full.sender.map(|mut s| {
+            s.email = None;
+            s
+        });
+        facts.incident.resolved = full.incident.resolved.clone();
+    }
+    if public {
+        facts.account = None;
+        facts.contact = None;
+        facts.remediation = None;
+        facts.impact = None;
+        facts.incident.resolved = full.incident.resolved;
+    }
+    facts
+}
+
+/// Every dotted variable path the sample defines (`incident.window`, `rca.prevention`).
+fn known_variables() -> BTreeSet<String> {
+    fn walk(prefix: &str, v: &serde_json::Value, out: &mut BTreeSet<String>) {
+        if let serde_json::Value::Object(map) = v {
+            for (k, child) in map {
+                let path = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                out.insert(path.clone());
+                walk(&path, child, out);
+            }
+        }
+    }
+    let mut out = BTreeSet::new();
+    if let Ok(v) = serde_json::to_value(context::sample()) {
+        walk("", &v, &mut out);
+    }
+    out
+}
+
+fn is_known(known: &BTreeSet<String>, var: &str) -> bool {
+    if BUILTINS.contains(&var.split('.').next().unwrap_or(var)) {
+        return true;
+    }
+    // `incident.features.0` or a method on a known value: the known prefix decides.
+    let mut path = var;
+    loop {
+        if known.contains(path) {
+            return true;
+        }
+        match path.rsplit_once('.') {
+            Some((head, _)) => path = head,
+            None => return false,
+        }
+    }
+}
+
+fn render_parts(
+    env: &Environment<'static>,
+    key: &Key,
+    has_subject: bool,
+    ctx: &Value,
+) -> Result<String, minijinja::Error> {
+    let body = env.get_template(&format!("{key}.body"))?.render(ctx)?;
+    if has_subject {
+        let subject = env.get_template(&format!("{key}.subject"))?.render(ctx)?;
+        Ok(format!("Subject: {}\n\n{}", subject.trim(), body.trim()))
+    } else {
+        Ok(body.trim().to_string())
+    }
+}
+
+/// A rendered message, linted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    /// The subject line, for channels that have one.
+    pub subject: Option<String>,
+    /// The body.
+    pub body: String,
+    /// What it is for.
+    pub purpose: Purpose,
+    /// The channel it goes out on.
+    pub channel: Channel,
+    /// The linter's findings on the whole text ([`Rendered::text`]).
+    pub findings: Vec<Finding>,
+}
+
+impl Rendered {
+    /// The message as the reader sees it: `Subject: …`, a blank line and the body for email.
+    pub fn text(&self) -> String {
+        match &self.subject {
+            Some(s) => format!("Subject: {s}\n\n{}", self.body),
+            None => self.body.clone(),
+        }
+    }
+
+    /// Whether a finding at `deny` level keeps it from being sent.
+    pub fn blocked(&self) -> bool {
+        self.findings.iter().any(|f| f.level == Level::Deny)
+    }
+}
+
+/// Why a message could not be rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// The playbook has no such template.
+    #[error("no template {0:?}")]
+    Unknown(String),
+    /// The template is only described; there is no text to send.
+    #[error("template {0:?} has only a description; give it a `body`, `script` or `file`")]
+    NoText(String),
+    /// The engine failed (a value the template needs is missing).
+    #[error("template {key:?} failed to render: {detail}")]
+    Engine {
+        /// The template.
+        key: String,
+        /// The engine's message.
+        detail: String,
+    },
+}
+
+impl Templates {
+    /// What is known about a template.
+    pub fn entry(&self, key: &Key) -> Option<&Entry> {
+        self.entries.get(key)
+    }
+
+    /// Renders a template for these facts and lints the result with the playbook's levels.
+    pub fn render(
+        &self,
+        key: &Key,
+        facts: &Value,
+        config: &lint::LintConfig,
+    ) -> Result<Rendered, RenderError> {
+        let entry = self
+            .entries
+            .get(key)
+            .ok_or_else(|| RenderError::Unknown(key.to_string()))?;
+        if !entry.has_text {
+            return Err(RenderError::NoText(key.to_string()));
+        }
+        let engine = |e: minijinja::Error| RenderError::Engine {
+            key: key.to_string(),
+            detail: e.detail().unwrap_or("error").to_string(),
+        };
+        let body = self
+            .env
+            .get_template(&format!("{key}.body"))
+            .and_then(|t| t.render(facts))
+            .map_err(engine)?;
+        let subject = if entry.has_subject {
+            let s = self
+                .env
+                .get_template(&format!("{key}.subject"))
+                .and_then(|t| t.render(facts))
+                .map_err(engine)?;
+            Some(s.trim().to_string())
+        } else {
+            None
+        };
+        let mut rendered = Rendered {
+            subject,
+            body: body.trim().to_string(),
+            purpose: entry.purpose,
+            channel: entry.channel,
+            findings: Vec::new(),
+        };
+        let text = rendered.text();
+        rendered.findings = lint::lint(
+            &lint::Message {
+                text: &text,
+                purpose: entry.purpose,
+                channel: entry.channel,
+                needs_named_contact: entry.needs_named_contact,
+            },
+            config,
+        );
+        Ok(rendered)
+    }
+}
+
+/// Renders a one-off template text against facts (for the printable RCA page and tests).
+pub fn render_str(name: &str, source: &str, facts: &Value) -> Result<String, minijinja::Error> {
+    let env = environment();
+    env.render_named_str(name, source, facts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toml_string_contents_start_after_their_delimiters() {
+        let src = "a = '''\nHi {{ x }}'''\nb = \"y\"";
+        let a = 4..src.find("'''\nb").map_or(0, |i| i + 3);
+        assert_eq!(&src[content_offset(src, &a)..], &src[8..]);
+        let b = src.find("\"y\"").map_or(0, |i| i)..src.len();
+        assert_eq!(
+            &src[content_offset(src, &b)..content_offset(src, &b) + 1],
+            "y"
+        );
+    }
+
+    #[test]
+    fn a_subject_line_is_split_from_a_template_file() {
+        let (s, body, at) = split_subject("Subject: Hello\n\nBody here\n");
+        assert_eq!(s, Some("Hello"));
+        assert_eq!(body, "Body here\n");
+        assert_eq!(at, 16);
+        assert_eq!(split_subject("Just a body").0, None);
+    }
+
+    #[test]
+    fn capfirst_only_touches_the_first_letter() {
+        assert_eq!(capfirst("the API".into()), "The API");
+        assert_eq!(capfirst(String::new()), "");
+    }
+}
