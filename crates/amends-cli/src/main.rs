@@ -5,7 +5,17 @@
 // No unwrap or expect in product code: every failure is an error value with a message.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+/// Prints a line to standard output; a closed pipe (`amends incident show X | head`) ends the
+/// output quietly instead of panicking like `println!`.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 mod demo;
+mod messages;
 mod output;
 mod service;
 
@@ -79,6 +89,16 @@ enum Command {
     /// Work with the audit trail.
     #[command(subcommand)]
     Audit(service::AuditCommand),
+    /// Lint a message against the recovery-message rules (exit 0: passes, 1: a finding fails
+    /// it, 2: the input could not be read).
+    Lint(messages::LintArgs),
+    /// Render one message of a plan exactly as it will be sent, with the linter's findings.
+    Preview(messages::PreviewArgs),
+    /// Render the customer-facing root-cause summary as a printable page or status post.
+    Rca(messages::RcaArgs),
+    /// Browse the bundled recovery script library.
+    #[command(subcommand)]
+    Scripts(messages::ScriptsCommand),
 }
 
 #[derive(Debug, clap::Args)]
@@ -110,8 +130,14 @@ impl From<FormatArg> for Format {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // `amends lint` keeps exit code 1 for "the message fails"; not being able to lint is 2.
+    let failure = if matches!(cli.command, Command::Lint(_)) {
+        ExitCode::from(2)
+    } else {
+        ExitCode::FAILURE
+    };
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             // Diagnostics already say where and what; other errors get their chain.
             if let Some(d) = e.downcast_ref::<Diagnostics>() {
@@ -119,14 +145,23 @@ fn main() -> ExitCode {
             } else {
                 eprintln!("error: {e:#}");
             }
-            ExitCode::FAILURE
+            failure
         }
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<()> {
-    let config = cli.config;
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Lint(args) => messages::lint_command(args),
+        Command::Preview(args) => messages::preview(args),
+        Command::Rca(args) => messages::rca(args),
+        Command::Scripts(c) => messages::scripts(c),
+        other => run_plan_or_store(cli.config, other).map(|()| ExitCode::SUCCESS),
+    }
+}
+
+fn run_plan_or_store(config: Option<PathBuf>, command: Command) -> anyhow::Result<()> {
+    match command {
         Command::Serve => store_command(config, service::serve),
         Command::Token(c) => store_command(config, |env| service::token(env, c)),
         Command::Incident(c) => store_command(config, |env| service::incident(env, c)),
@@ -135,7 +170,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Check { playbook } => {
             let text = read(&playbook, "playbook")?;
             let pb = Playbook::parse(&display(&playbook), &text)?;
-            print!("{}", summary(&display(&playbook), &pb));
+            let checked = messages::check_templates(&playbook, &pb, &text)?;
+            messages::print_warnings(&checked.warnings);
+            print!("{}", summary(&display(&playbook), &pb, &checked));
             Ok(())
         }
         Command::Plan {
@@ -172,6 +209,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             output::write(out.output.as_deref(), |w| {
                 amends_report::write(&plan, out.format.into(), w)
             })
+        }
+        Command::Lint(_) | Command::Preview(_) | Command::Rca(_) | Command::Scripts(_) => {
+            bail!("internal: message commands are run by `run`")
         }
     }
 }
@@ -240,7 +280,7 @@ fn load_incident(path: &Path, pb: &Playbook, accounts: &[Account]) -> anyhow::Re
 }
 
 /// What `amends check` prints: the policy in a dozen lines.
-fn summary(file: &str, pb: &Playbook) -> String {
+fn summary(file: &str, pb: &Playbook, checked: &amends_messages::Checked) -> String {
     use std::fmt::Write as _;
     let mut s = String::new();
     let _ = writeln!(s, "{file}: OK — {:?}, version {}", pb.name, pb.version);
@@ -287,6 +327,17 @@ fn summary(file: &str, pb: &Playbook) -> String {
         } else {
             schedules.join(", ")
         }
+    );
+    let with_text = pb
+        .templates
+        .keys()
+        .filter(|k| checked.templates.entry(k).is_some_and(|e| e.has_text))
+        .count();
+    let _ = writeln!(
+        s,
+        "  templates      {} ({with_text} with text, linted: {} warning(s))",
+        pb.templates.len(),
+        checked.warnings.len()
     );
     let facing = pb.reviews.iter().filter(|r| r.customer_facing).count();
     let _ = writeln!(

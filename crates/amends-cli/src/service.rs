@@ -16,15 +16,6 @@ use amends_store::Store;
 use anyhow::{Context as _, bail};
 use clap::Subcommand;
 
-/// Prints a line to standard output; a closed pipe (`amends incident show X | head`) ends the
-/// output quietly instead of panicking like `println!`.
-macro_rules! say {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
-    }};
-}
-
 /// `amends token …`
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
@@ -132,6 +123,14 @@ impl Env {
             ),
         };
         let playbook = Playbook::parse(&playbook_source, &text)?;
+        // A playbook whose templates do not compile is refused here, not when a message is
+        // due; template files are read relative to the playbook.
+        let path = config
+            .playbook
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(&playbook_source));
+        let checked = crate::messages::check_templates(&path, &playbook, &text)?;
+        crate::messages::print_warnings(&checked.warnings);
         let store = Store::connect(&config.database_url)
             .await
             .with_context(|| {

@@ -25,7 +25,8 @@ pub struct Diagnostic {
     pub display_column: Option<usize>,
     /// A warning: reported, but it does not make the file invalid.
     pub warning: bool,
-    /// A hint on how to fix it, shown under the excerpt.
+    /// Notes shown under the excerpt, one per line, each starting with its kind
+    /// (`help: …`, `why: …`).
     pub help: Option<String>,
 }
 
@@ -64,7 +65,7 @@ impl Diagnostic {
         self
     }
 
-    /// The same problem with a hint on how to fix it.
+    /// The same problem with notes under the excerpt (`help: …`, one per line).
     pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
         self.help = Some(help.into());
         self
@@ -126,7 +127,10 @@ impl fmt::Display for Diagnostic {
             "^".repeat(self.width)
         )?;
         if let Some(help) = &self.help {
-            write!(f, "\n{:gutter$} = help: {help}", "")?;
+            // Each line of the hint is a note of its own: `= why: …`, `= help: …`.
+            for line in help.lines() {
+                write!(f, "\n{:gutter$} = {line}", "")?;
+            }
         }
         Ok(())
     }

@@ -186,6 +186,67 @@ impl<'p> Composer<'p> {
         })
     }
 
+    /// The facts of the root-cause summary's printable page and status post: everything as
+    /// known when the plan was made, for one account (its first contact's zone and locale)
+    /// or, without one, for the public (the calendar's zone).
+    pub fn summary_facts(&self, account: Option<usize>) -> Result<Facts, ComposeError> {
+        let at = self.plan.as_of;
+        let public = (self.plan.playbook.calendar.zone(), Locale::default());
+        let (ap, contact) = match account {
+            Some(a) => {
+                let ap = self
+                    .plan
+                    .accounts
+                    .get(a)
+                    .ok_or(ComposeError::NoSuchAccount)?;
+                let c = ap
+                    .account
+                    .contacts
+                    .first()
+                    .ok_or(ComposeError::NoSuchAccount)?;
+                (Some(ap), Some(c))
+            }
+            None => (None, None),
+        };
+        let (zone, locale) = contact.map_or(public, |c| (&c.zone, c.locale));
+        // Signed like the summary's email, when the sequence has one.
+        let rca_step = self.plan.severity().communication.iter().find(|s| {
+            self.templates
+                .entry(&s.template)
+                .is_some_and(|e| e.purpose == amends_core::domain::Purpose::Rca)
+        });
+        let sender = match rca_step {
+            Some(step) => self.sender(&step.template),
+            None => self
+                .plan
+                .severity()
+                .owners
+                .first()
+                .and_then(|k| self.plan.playbook.person(k))
+                .map(person_facts),
+        };
+        Ok(Facts {
+            account: ap.map(|ap| AccountFacts {
+                id: ap.account.id.to_string(),
+                name: ap.account.name.clone(),
+                tier: ap.account.tier.to_string(),
+                owner: ap.account.owner.clone(),
+            }),
+            contact: contact.map(contact_facts),
+            incident: self.incident(zone, locale, at),
+            impact: None,
+            remediation: ap.map(|ap| self.remediation(&ap.decision, locale)),
+            next_update: None,
+            sender,
+            rca: self.rca.map(|r| r.facts(locale)),
+            step: StepFacts {
+                id: rca_step.map_or("rca".to_string(), |s| s.id.to_string()),
+                occurrence: 1,
+                due: locale.date_time(&zone.local(at)),
+            },
+        })
+    }
+
     /// The incident as known at `due`, in a reader's zone and locale.
     fn incident(&self, zone: &Zone, locale: Locale, due: Timestamp) -> IncidentFacts {
         let key = (zone.name().to_string(), locale, due);

@@ -174,7 +174,7 @@ fn date_words(d: Date, locale: Locale) -> String {
 }
 
 /// The status page post of the summary (the `postmortem` stage of a status page incident).
-pub const STATUS_POST: &str = "Postmortem: {{ incident.title }}, {{ incident.window }}.
+pub const STATUS_POST: &str = "What happened and what we changed: {{ incident.title }}, {{ incident.window }}.
 
 What happened: {{ rca.what_happened }}
 

@@ -6,7 +6,7 @@
 //! network access, no `include`), runs with a fuel limit (no endless loops), and treats an
 //! undefined variable as an error rather than an empty string.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::ops::Range;
 
 use amends_core::diagnostic::{Diagnostic, Diagnostics};
@@ -33,6 +33,12 @@ const BUILTINS: &[&str] = &[
     "false",
     "none",
 ];
+
+/// The engine's error in words: its detail, or its kind ("undefined value").
+fn describe(e: &minijinja::Error) -> String {
+    e.detail()
+        .map_or_else(|| e.kind().to_string(), ToString::to_string)
+}
 
 /// A playbook's templates, compiled and checked.
 #[derive(Debug)]
@@ -331,7 +337,7 @@ pub fn compile(
                             origin.find(&v),
                             format!("template {key}: unknown variable `{v}`"),
                         )
-                        .with_help("the variables are listed in docs/templates.md"),
+                        .with_help("help: the variables are listed in docs/templates.md"),
                 );
             }
         }
@@ -354,10 +360,7 @@ pub fn compile(
                         };
                         errors.push(origin.at(
                             e.range(),
-                            format!(
-                                "template {key} fails to render{when}: {}",
-                                e.detail().unwrap_or("error")
-                            ),
+                            format!("template {key} fails to render{when}: {}", describe(&e)),
                         ));
                     }
                 }
@@ -384,7 +387,7 @@ pub fn compile(
                             origin.find(found),
                             format!("template {key}: [{}] {}", f.rule.id(), f.message),
                         )
-                        .with_help(format!("{} Fix: {}", f.rule.why(), f.rule.fix()));
+                        .with_help(format!("why: {}\nhelp: {}", f.rule.why(), f.rule.fix()));
                     match f.level {
                         Level::Deny => errors.push(d),
                         _ => warnings.push(d.into_warning()),
@@ -409,6 +412,8 @@ pub fn compile(
             warnings,
         })
     } else {
+        // The warnings belong to the same report: fixing the errors should not uncover more.
+        errors.extend(warnings);
         Err(Diagnostics(errors))
     }
 }
@@ -477,9 +482,10 @@ fn sample_for(public: bool, bare: bool) -> Facts {
     facts
 }
 
-/// Every dotted variable path the sample defines (`incident.window`, `rca.prevention`).
-fn known_variables() -> BTreeSet<String> {
-    fn walk(prefix: &str, v: &serde_json::Value, out: &mut BTreeSet<String>) {
+/// Every dotted variable path the sample defines (`incident.window`, `rca.prevention`),
+/// with whether it is an object (whose fields are known one by one).
+fn known_variables() -> BTreeMap<String, bool> {
+    fn walk(prefix: &str, v: &serde_json::Value, out: &mut BTreeMap<String, bool>) {
         if let serde_json::Value::Object(map) = v {
             for (k, child) in map {
                 let path = if prefix.is_empty() {
@@ -487,31 +493,36 @@ fn known_variables() -> BTreeSet<String> {
                 } else {
                     format!("{prefix}.{k}")
                 };
-                out.insert(path.clone());
+                out.insert(path.clone(), child.is_object());
                 walk(&path, child, out);
             }
         }
     }
-    let mut out = BTreeSet::new();
+    let mut out = BTreeMap::new();
     if let Ok(v) = serde_json::to_value(context::sample()) {
         walk("", &v, &mut out);
     }
     out
 }
 
-fn is_known(known: &BTreeSet<String>, var: &str) -> bool {
+/// Whether a variable a template reads exists: a known path, or something below a known
+/// value that is not an object (`incident.features.0`, a method of a string).
+fn is_known(known: &BTreeMap<String, bool>, var: &str) -> bool {
     if BUILTINS.contains(&var.split('.').next().unwrap_or(var)) {
         return true;
     }
-    // `incident.features.0` or a method on a known value: the known prefix decides.
     let mut path = var;
+    let mut exact = true;
     loop {
-        if known.contains(path) {
-            return true;
-        }
-        match path.rsplit_once('.') {
-            Some((head, _)) => path = head,
-            None => return false,
+        match known.get(path) {
+            Some(is_object) => return exact || !is_object,
+            None => match path.rsplit_once('.') {
+                Some((head, _)) => {
+                    path = head;
+                    exact = false;
+                }
+                None => return false,
+            },
         }
     }
 }
@@ -602,7 +613,7 @@ impl Templates {
         }
         let engine = |e: minijinja::Error| RenderError::Engine {
             key: key.to_string(),
-            detail: e.detail().unwrap_or("error").to_string(),
+            detail: describe(&e),
         };
         let body = self
             .env
