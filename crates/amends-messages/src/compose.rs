@@ -9,7 +9,8 @@ use std::collections::HashMap;
 use amends_core::account::Contact;
 use amends_core::locale::Locale;
 use amends_core::plan::{Due, Plan};
-use amends_core::playbook::{Audience, Person, Remedy};
+use amends_core::domain::Key;
+use amends_core::playbook::{Audience, CommStep, Person, Remedy};
 use amends_core::remediation::Decision;
 use amends_core::time::{Anchor, Minutes, Zone};
 use jiff::Timestamp;
@@ -28,7 +29,52 @@ pub struct Composer<'p> {
     plan: &'p Plan<'p>,
     templates: &'p Templates,
     rca: Option<&'p Rca>,
-    incidents: RefCell<HashMap<(String, Locale, Timestamp), IncidentFacts>>,
+    cache: RefCell<Cache>,
+}
+
+/// Engine values shared between messages: formatting the same incident for the same zone, or
+/// the same account for its next message, is done once. Values are reference-counted, so a
+/// hit costs a pointer copy.
+#[derive(Default)]
+struct Cache {
+    /// By zone name, then (locale, as-known-at instant).
+    incidents: HashMap<String, HashMap<(Locale, Timestamp), Value>>,
+    /// By zone name, then (locale, message): the step and the next update.
+    messages: HashMap<String, HashMap<(Locale, usize), (Value, Value)>>,
+    senders: HashMap<Key, Value>,
+    rca: HashMap<Locale, Value>,
+    /// The last (account, contact): its account, contact and remediation values.
+    account: Option<((usize, usize), [Value; 3])>,
+}
+
+/// A message's variables as engine values: the same names as [`Facts`] (a test keeps them
+/// equal), built from cached parts.
+struct Parts {
+    account: Value,
+    contact: Value,
+    incident: Value,
+    impact: Value,
+    remediation: Value,
+    next_update: Value,
+    sender: Value,
+    rca: Value,
+    step: Value,
+}
+
+impl Parts {
+    fn context(self) -> Value {
+        minijinja::context! {
+            account => self.account,
+            contact => self.contact,
+            incident => self.incident,
+            impact => self.impact,
+            remediation => self.remediation,
+            next_update => self.next_update,
+            sender => self.sender,
+            rca => self.rca,
+            step => self.step,
+        }
+    }
 }
 
 /// Why a message could not be composed.
@@ -55,7 +101,7 @@ impl<'p> Composer<'p> {
             plan,
             templates,
             rca,
-            incidents: RefCell::new(HashMap::new()),
+            cache: RefCell::new(Cache::default()),
         }
     }
 
@@ -67,24 +113,20 @@ impl<'p> Composer<'p> {
         message: usize,
         contact: usize,
     ) -> Result<Rendered, ComposeError> {
-        let facts = self.account_facts(account, message, contact)?;
         let step = self.step(message, Audience::AffectedAccounts)?;
-        Ok(self.templates.render(
-            &step.template,
-            &Value::from_serialize(&facts),
-            &self.plan.playbook.lint,
-        )?)
+        let context = self.account_parts(account, message, contact)?.context();
+        Ok(self
+            .templates
+            .render(&step.template, &context, &self.plan.playbook.lint)?)
     }
 
     /// A public status page post (`message` indexes `plan.messages`).
     pub fn public_message(&self, message: usize) -> Result<Rendered, ComposeError> {
-        let facts = self.public_facts(message)?;
         let step = self.step(message, Audience::Public)?;
-        Ok(self.templates.render(
-            &step.template,
-            &Value::from_serialize(&facts),
-            &self.plan.playbook.lint,
-        )?)
+        let context = self.public_parts(message)?.context();
+        Ok(self
+            .templates
+            .render(&step.template, &context, &self.plan.playbook.lint)?)
     }
 
     fn step(
@@ -121,13 +163,12 @@ impl<'p> Composer<'p> {
         }
     }
 
-    /// The facts of an account message, for templates and tests.
-    pub fn account_facts(
+    fn account_parts(
         &self,
         account: usize,
         message: usize,
         contact: usize,
-    ) -> Result<Facts, ComposeError> {
+    ) -> Result<Parts, ComposeError> {
         let ap = self
             .plan
             .accounts
@@ -141,49 +182,133 @@ impl<'p> Composer<'p> {
         let step = self.step(message, Audience::AffectedAccounts)?;
         let due = self.due(message)?;
         let (zone, locale) = (&c.zone, c.locale);
-        Ok(Facts {
-            account: Some(AccountFacts {
-                id: ap.account.id.to_string(),
-                name: ap.account.name.clone(),
-                tier: ap.account.tier.to_string(),
-                owner: ap.account.owner.clone(),
-            }),
-            contact: Some(contact_facts(c)),
-            incident: self.incident(zone, locale, due),
-            impact: None,
-            remediation: Some(self.remediation(&ap.decision, locale)),
-            next_update: self.next_update(message, due, zone, locale),
-            sender: self.sender(&step.template),
-            rca: self.rca.map(|r| r.facts(locale)),
-            step: StepFacts {
-                id: step.id.to_string(),
-                occurrence: self.plan.messages[message].occurrence,
-                due: locale.date_time(&zone.local(due)),
-            },
+        let cached = match &self.cache.borrow().account {
+            Some((key, values)) if *key == (account, contact) => Some(values.clone()),
+            _ => None,
+        };
+        let [account_value, contact_value, remediation] = match cached {
+            Some(values) => values,
+            None => {
+                let values = [
+                    Value::from_serialize(AccountFacts {
+                        id: ap.account.id.to_string(),
+                        name: ap.account.name.clone(),
+                        tier: ap.account.tier.to_string(),
+                        owner: ap.account.owner.clone(),
+                    }),
+                    Value::from_serialize(contact_facts(c)),
+                    Value::from_serialize(self.remediation(&ap.decision, locale)),
+                ];
+                self.cache.borrow_mut().account = Some(((account, contact), values.clone()));
+                values
+            }
+        };
+        let (step_value, next_update) = self.message_values(message, step, due, zone, locale);
+        Ok(Parts {
+            account: account_value,
+            contact: contact_value,
+            incident: self.incident_value(zone, locale, due),
+            impact: Value::from(()),
+            remediation,
+            next_update,
+            sender: self.sender_value(&step.template),
+            rca: self.rca_value(locale),
+            step: step_value,
         })
     }
 
-    /// The facts of a public post: the playbook's calendar zone, the default locale.
-    pub fn public_facts(&self, message: usize) -> Result<Facts, ComposeError> {
+    fn public_parts(&self, message: usize) -> Result<Parts, ComposeError> {
         let step = self.step(message, Audience::Public)?;
         let due = self.due(message)?;
         let zone = self.plan.playbook.calendar.zone();
         let locale = Locale::default();
-        Ok(Facts {
-            account: None,
-            contact: None,
-            incident: self.incident(zone, locale, due),
-            impact: None,
-            remediation: None,
-            next_update: self.next_update(message, due, zone, locale),
-            sender: self.sender(&step.template),
-            rca: self.rca.map(|r| r.facts(locale)),
-            step: StepFacts {
+        let (step_value, next_update) = self.message_values(message, step, due, zone, locale);
+        Ok(Parts {
+            account: Value::from(()),
+            contact: Value::from(()),
+            incident: self.incident_value(zone, locale, due),
+            impact: Value::from(()),
+            remediation: Value::from(()),
+            next_update,
+            sender: self.sender_value(&step.template),
+            rca: self.rca_value(locale),
+            step: step_value,
+        })
+    }
+
+    fn incident_value(&self, zone: &Zone, locale: Locale, due: Timestamp) -> Value {
+        if let Some(v) = self
+            .cache
+            .borrow()
+            .incidents
+            .get(zone.name())
+            .and_then(|m| m.get(&(locale, due)))
+        {
+            return v.clone();
+        }
+        let v = Value::from_serialize(self.incident(zone, locale, due));
+        self.cache
+            .borrow_mut()
+            .incidents
+            .entry(zone.name().to_string())
+            .or_default()
+            .insert((locale, due), v.clone());
+        v
+    }
+
+    fn message_values(
+        &self,
+        message: usize,
+        step: &CommStep,
+        due: Timestamp,
+        zone: &Zone,
+        locale: Locale,
+    ) -> (Value, Value) {
+        if let Some(v) = self
+            .cache
+            .borrow()
+            .messages
+            .get(zone.name())
+            .and_then(|m| m.get(&(locale, message)))
+        {
+            return v.clone();
+        }
+        let values = (
+            Value::from_serialize(StepFacts {
                 id: step.id.to_string(),
                 occurrence: self.plan.messages[message].occurrence,
                 due: locale.date_time(&zone.local(due)),
-            },
-        })
+            }),
+            Value::from_serialize(self.next_update(message, due, zone, locale)),
+        );
+        self.cache
+            .borrow_mut()
+            .messages
+            .entry(zone.name().to_string())
+            .or_default()
+            .insert((locale, message), values.clone());
+        values
+    }
+
+    fn sender_value(&self, template: &Key) -> Value {
+        if let Some(v) = self.cache.borrow().senders.get(template) {
+            return v.clone();
+        }
+        let v = Value::from_serialize(self.sender(template));
+        self.cache
+            .borrow_mut()
+            .senders
+            .insert(template.clone(), v.clone());
+        v
+    }
+
+    fn rca_value(&self, locale: Locale) -> Value {
+        if let Some(v) = self.cache.borrow().rca.get(&locale) {
+            return v.clone();
+        }
+        let v = Value::from_serialize(self.rca.map(|r| r.facts(locale)));
+        self.cache.borrow_mut().rca.insert(locale, v.clone());
+        v
     }
 
     /// The facts of the root-cause summary's printable page and status post: everything as
@@ -249,17 +374,13 @@ impl<'p> Composer<'p> {
 
     /// The incident as known at `due`, in a reader's zone and locale.
     fn incident(&self, zone: &Zone, locale: Locale, due: Timestamp) -> IncidentFacts {
-        let key = (zone.name().to_string(), locale, due);
-        if let Some(f) = self.incidents.borrow().get(&key) {
-            return f.clone();
-        }
         let incident = self.plan.incident;
         let start = incident.anchors.start;
         let resolved = incident.anchors.resolution.filter(|r| *r <= due);
         let (from, until) = (zone.local(start), resolved.map(|r| zone.local(r)));
         let features: Vec<String> = incident.features.iter().map(|f| with_article(f)).collect();
         let severity = self.plan.severity();
-        let facts = IncidentFacts {
+        IncidentFacts {
             id: incident.id.clone(),
             title: incident.title.clone(),
             failure_type: incident.failure_type.to_string(),
@@ -277,9 +398,7 @@ impl<'p> Composer<'p> {
                 None => format!("since {}", locale.date_time(&from)),
             },
             duration: duration_words(Minutes::between(start, resolved.unwrap_or(due)).get()),
-        };
-        self.incidents.borrow_mut().insert(key, facts.clone());
-        facts
+        }
     }
 
     /// The next message anyone affected will get after `due` (an email or a status post),
@@ -349,7 +468,7 @@ impl<'p> Composer<'p> {
         })
     }
 
-    fn sender(&self, template: &amends_core::domain::Key) -> Option<PersonFacts> {
+    fn sender(&self, template: &Key) -> Option<PersonFacts> {
         let playbook = self.plan.playbook;
         let key = playbook
             .templates
@@ -464,6 +583,33 @@ fn with_article(feature: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_composed_context_has_exactly_the_documented_variables() {
+        let names = |v: &Value| -> Vec<String> {
+            let mut keys: Vec<String> = v
+                .try_iter()
+                .map(|it| it.map(|k| k.to_string()).collect())
+                .unwrap_or_default();
+            keys.sort();
+            keys
+        };
+        let parts = Parts {
+            account: Value::from(()),
+            contact: Value::from(()),
+            incident: Value::from(()),
+            impact: Value::from(()),
+            remediation: Value::from(()),
+            next_update: Value::from(()),
+            sender: Value::from(()),
+            rca: Value::from(()),
+            step: Value::from(()),
+        };
+        assert_eq!(
+            names(&parts.context()),
+            names(&Value::from_serialize(crate::context::sample()))
+        );
+    }
 
     #[test]
     fn features_get_an_article_unless_they_have_one() {
