@@ -319,7 +319,7 @@ pub fn lint(message: &Message<'_>, config: &LintConfig) -> Vec<Finding> {
         }
     }
     if purpose == Purpose::Rca {
-        let grade = reading_grade(message.text);
+        let grade = grade(&text);
         if grade > f64::from(config.max_reading_grade) {
             out.missing(
                 Rule::ReadingGrade,
@@ -364,191 +364,297 @@ impl Findings<'_> {
 
 // ----- the text, as words ----------------------------------------------------------------
 
+/// One word of the text: where it is, its folded form (ASCII lowercase, typographic
+/// apostrophes made plain) and the classes the lexicon gives it.
+struct Word {
+    at: Range<usize>,
+    key: Range<usize>,
+    flags: u32,
+}
+
 /// The text with its words (letters, digits and inner apostrophes or hyphens), kept as byte
-/// ranges so findings point into the original.
+/// ranges so findings point into the original. Each word is folded and looked up once, so the
+/// rules compare words with a length check and a byte compare, and test word classes with a
+/// bit.
 struct Text<'t> {
     raw: &'t str,
-    words: Vec<Range<usize>>,
+    words: Vec<Word>,
+    folded: String,
 }
 
 impl<'t> Text<'t> {
     fn new(raw: &'t str) -> Text<'t> {
-        let mut words = Vec::with_capacity(raw.len() / 5);
+        let lexicon = lexicon();
+        let mut text = Text {
+            raw,
+            words: Vec::with_capacity(raw.len() / 5 + 1),
+            folded: String::with_capacity(raw.len()),
+        };
         let mut start: Option<usize> = None;
-        let mut chars = raw.char_indices().peekable();
-        while let Some((i, c)) = chars.next() {
+        let mut i = 0;
+        while let Some((c, len)) = char_at(raw, i) {
             let inner = matches!(c, '\'' | '\u{2019}' | '-')
                 && start.is_some()
-                && chars.peek().is_some_and(|(_, n)| n.is_alphanumeric());
+                && char_at(raw, i + len).is_some_and(|(n, _)| n.is_alphanumeric());
             if c.is_alphanumeric() || inner {
                 start.get_or_insert(i);
             } else if let Some(s) = start.take() {
-                words.push(s..i);
+                text.push(s..i, lexicon);
             }
+            i += len;
         }
         if let Some(s) = start {
-            words.push(s..raw.len());
+            text.push(s..raw.len(), lexicon);
         }
-        Text { raw, words }
+        text
     }
 
+    fn push(&mut self, at: Range<usize>, lexicon: &Lexicon) {
+        let from = self.folded.len();
+        let word = &self.raw[at.clone()];
+        let flags = if word.is_ascii() {
+            // Fold and pack in one pass.
+            let (mut lo, mut hi) = (0u64, 0u64);
+            for (k, c) in word.bytes().enumerate() {
+                let c = c.to_ascii_lowercase();
+                self.folded.push(char::from(c));
+                if k < 8 {
+                    lo |= u64::from(c) << (8 * k);
+                } else if k < LEXICON_MAX {
+                    hi |= u64::from(c) << (8 * (k - 8));
+                }
+            }
+            if word.len() <= LEXICON_MAX {
+                lexicon.lookup((lo, hi))
+            } else {
+                0
+            }
+        } else {
+            for c in word.chars() {
+                self.folded.push(match c {
+                    '\u{2019}' => '\'',
+                    c => c.to_ascii_lowercase(),
+                });
+            }
+            lexicon.flags(&self.folded[from..])
+        };
+        let key = from..self.folded.len();
+        self.words.push(Word { at, key, flags });
+    }
+
+    fn len(&self) -> usize {
+        self.words.len()
+    }
+
+    /// Byte range of word `i` in the text.
+    fn at(&self, i: usize) -> Range<usize> {
+        self.words.get(i).map_or(0..0, |w| w.at.clone())
+    }
+
+    /// Word `i` as written.
     fn word(&self, i: usize) -> &'t str {
-        self.words.get(i).map_or("", |r| &self.raw[r.clone()])
+        self.words.get(i).map_or("", |w| &self.raw[w.at.clone()])
     }
 
-    /// Whether word `i` is `w`, ignoring ASCII case and the kind of apostrophe.
+    /// Word `i` folded: ASCII lowercase, with plain apostrophes.
+    fn key(&self, i: usize) -> &str {
+        self.words
+            .get(i)
+            .map_or("", |w| &self.folded[w.key.clone()])
+    }
+
+    /// Whether word `i` is of any of the lexicon's `classes`.
+    fn has(&self, i: usize, classes: u32) -> bool {
+        self.words.get(i).is_some_and(|w| w.flags & classes != 0)
+    }
+
+    /// Whether word `i` is `w` (lowercase, plain apostrophes), ignoring ASCII case and the
+    /// kind of apostrophe.
     fn is(&self, i: usize, w: &str) -> bool {
-        let got = self.word(i);
-        if got.len() == w.len() {
-            return got.eq_ignore_ascii_case(w);
-        }
-        // A typographic apostrophe is three bytes; compare with it folded.
-        got.contains('\u{2019}') && got.replace('\u{2019}', "'").eq_ignore_ascii_case(w)
+        same(self.key(i).as_bytes(), w.as_bytes())
     }
 
     fn is_any(&self, i: usize, ws: &[&str]) -> bool {
-        ws.iter().any(|w| self.is(i, w))
+        let key = self.key(i).as_bytes();
+        ws.iter().any(|w| same(key, w.as_bytes()))
     }
 
-    /// Whether the phrase (words separated by spaces) starts at word `i`.
+    /// The text between words `i` and `i + 1`.
+    fn gap(&self, i: usize) -> &'t str {
+        match (self.words.get(i), self.words.get(i + 1)) {
+            (Some(a), Some(b)) => &self.raw[a.at.end..b.at.start],
+            _ => "",
+        }
+    }
+
+    /// Whether the phrase (lowercase words separated by spaces) starts at word `i`.
     fn phrase_at(&self, i: usize, phrase: &str) -> bool {
+        // Most candidates differ in the first word: check it without splitting.
+        let key = self.key(i).as_bytes();
+        let p = phrase.as_bytes();
+        if !matches!(p.get(key.len()), None | Some(b' '))
+            || !p.get(..key.len()).is_some_and(|f| same(f, key))
+        {
+            return false;
+        }
         phrase
             .split(' ')
             .enumerate()
+            .skip(1)
             .all(|(k, w)| self.is(i + k, w))
     }
 
-    /// Every match of any phrase, as (phrase, byte range).
-    fn find_phrases<'p>(&self, phrases: &[&'p str]) -> Vec<(&'p str, Range<usize>)> {
+    /// Every match of any phrase, as (phrase, byte range, first word). `class` is the lexicon
+    /// class the phrases' first words were given, so only candidate words are tried.
+    fn find_phrases<'p>(
+        &self,
+        class: u32,
+        phrases: &[&'p str],
+    ) -> Vec<(&'p str, Range<usize>, usize)> {
         let mut out = Vec::new();
-        for i in 0..self.words.len() {
+        for i in 0..self.len() {
+            if !self.has(i, class) {
+                continue;
+            }
             for p in phrases {
                 if self.phrase_at(i, p) {
-                    let n = p.split(' ').count();
-                    out.push((*p, self.words[i].start..self.words[i + n - 1].end));
+                    let last = i + p.split(' ').count() - 1;
+                    out.push((*p, self.at(i).start..self.at(last).end, i));
                 }
             }
         }
         out
     }
 
-    fn has_any_phrase(&self, phrases: &[&str]) -> bool {
-        (0..self.words.len()).any(|i| phrases.iter().any(|p| self.phrase_at(i, p)))
+    fn has_any_phrase(&self, class: u32, phrases: &[&str]) -> bool {
+        (0..self.len()).any(|i| self.has(i, class) && phrases.iter().any(|p| self.phrase_at(i, p)))
     }
 
-    /// Sentences as word-index ranges: split at `.`, `!`, `?` followed by a space or the end,
-    /// and at line breaks (bullets and headings are sentences of their own).
-    fn sentences(&self) -> Vec<Range<usize>> {
-        let mut out = Vec::new();
-        let mut from = 0;
-        for i in 0..self.words.len() {
-            let end = self.words[i].end;
-            let next = self.words.get(i + 1).map_or(self.raw.len(), |r| r.start);
-            let between = &self.raw[end..next];
-            let ends = between.contains('\n')
-                || between
-                    .trim_start_matches(['"', '\u{201d}', ')', '\''])
-                    .starts_with(['.', '!', '?']);
-            if ends {
-                out.push(from..i + 1);
-                from = i + 1;
-            }
+    /// Whether a sentence ends after word `i`: at `.`, `!` or `?` followed by a space or the
+    /// end (not inside `example.com` or `$1,806.45`), at a line break (bullets and headings
+    /// are sentences of their own), and at the last word.
+    fn ends_sentence(&self, i: usize) -> bool {
+        if i + 1 >= self.len() {
+            return true;
         }
-        if from < self.words.len() {
-            out.push(from..self.words.len());
+        let between = self.gap(i);
+        if between.bytes().any(|c| c == b'\n') {
+            return true;
         }
-        out
+        between
+            .trim_start_matches(['"', '\u{201d}', ')', '\''])
+            .starts_with(['.', '!', '?'])
+            && between.bytes().any(|c| c.is_ascii_whitespace())
     }
 
     fn names_date_and_time(&self) -> bool {
-        self.has_date() && self.has_clock_time()
+        self.has_date() && self.clock_time(0..self.len(), 0..self.raw.len())
     }
 
     fn has_date(&self) -> bool {
-        (0..self.words.len()).any(|i| {
-            let w = self.word(i);
-            if WEEKDAYS.iter().any(|d| w.eq_ignore_ascii_case(d)) {
+        (0..self.len()).any(|i| {
+            if self.has(i, WEEKDAY) {
                 return true;
             }
-            if is_month(w) {
+            if self.has(i, MONTH) {
                 // "October 15" or "15 October"; "May" alone is a verb.
                 return is_day_number(self.word(i + 1))
                     || (i > 0 && is_day_number(self.word(i - 1)));
             }
-            // 2024-10-15
-            let b = w.as_bytes();
-            b.len() == 10
-                && b[4] == b'-'
-                && b[7] == b'-'
-                && b.iter()
-                    .enumerate()
-                    .all(|(k, c)| k == 4 || k == 7 || c.is_ascii_digit())
-        })
+            is_iso_date(self.word(i))
+        }) || slash_date(self.raw)
     }
 
-    fn has_clock_time(&self) -> bool {
-        let raw = self.raw.as_bytes();
-        // 10:30, 9:05
-        let colon = raw.windows(3).enumerate().any(|(i, w)| {
-            w[0] == b':'
-                && w[1].is_ascii_digit()
-                && w[2].is_ascii_digit()
-                && i > 0
-                && raw[i - 1].is_ascii_digit()
-        });
-        colon
-            || (0..self.words.len()).any(|i| {
-                let w = self.word(i);
-                self.is_any(i, &["noon", "midnight"])
-                    || ((w.len() <= 2 && w.bytes().all(|c| c.is_ascii_digit()))
-                        && self.is_any(i + 1, &["am", "pm"]))
-                    || matches!(w.to_ascii_lowercase().as_str(), x if x.len() > 2
-                        && (x.ends_with("am") || x.ends_with("pm"))
-                        && x[..x.len() - 2].bytes().all(|c| c.is_ascii_digit()))
+    /// A clock time (10:30, 10am, 10 AM, 9 a.m., noon) among these words and bytes.
+    fn clock_time(&self, words: Range<usize>, bytes: Range<usize>) -> bool {
+        clock_in(self.raw.as_bytes().get(bytes).unwrap_or_default())
+            || words.into_iter().any(|i| self.has(i, NOON))
+    }
+
+    /// "your team could not", "you were unable to", "312 of your API calls failed": one
+    /// sentence addresses the reader and says what went wrong.
+    fn states_impact(&self) -> bool {
+        let (mut you, mut impact) = (false, false);
+        for i in 0..self.len() {
+            you |= self.has(i, YOU);
+            // "You do not need to do anything" says nothing about the impact.
+            impact |= self.has(i, IMPACT) && !(self.is(i, "not") && self.has(i + 1, NEED));
+            if you && impact {
+                return true;
+            }
+            if self.ends_sentence(i) {
+                you = false;
+                impact = false;
+            }
+        }
+        false
+    }
+
+    /// A cue ("next update", "update you") with a time or an interval after it in the same
+    /// sentence.
+    fn promises_next_update(&self) -> bool {
+        self.find_phrases(NEXT_CUE, NEXT_UPDATE_CUES)
+            .into_iter()
+            .any(|(_, r, i)| {
+                let near = floor_boundary(self.raw, (r.end + 60).min(self.raw.len()));
+                let end = sentence_end(self.raw, r.end).min(near);
+                let mut last = i;
+                while last < self.len() && self.at(last).end <= end {
+                    last += 1;
+                }
+                self.clock_time(i..last, r.start..end)
+                    || (i + 1..last).any(|k| {
+                        self.has(k, DURATION)
+                            && (self.has(k - 1, NUMBER)
+                                || self.word(k - 1).bytes().all(|c| c.is_ascii_digit()))
+                    })
             })
     }
 
-    /// "your team could not", "you were unable to", "312 of your API calls failed".
-    fn states_impact(&self) -> bool {
-        self.sentences().into_iter().any(|s| {
-            let second_person = s
-                .clone()
-                .any(|i| self.is_any(i, &["you", "your", "you're", "you've", "you'd"]));
-            second_person && s.clone().any(|i| self.is_any(i, IMPACT_WORDS))
-        })
-    }
-
-    fn promises_next_update(&self) -> bool {
-        let cue = self.find_phrases(NEXT_UPDATE_CUES);
-        cue.iter().any(|(_, r)| {
-            // A time or an interval within the next few words.
-            let after_end = (r.end + 60).min(self.raw.len());
-            let after_end = floor_boundary(self.raw, after_end);
-            let window = Text::new(&self.raw[r.start..after_end]);
-            window.has_clock_time()
-                || (0..window.words.len()).any(|i| {
-                    window.is_any(i, &["minutes", "minute", "mins", "hour", "hours"])
-                        && i > 0
-                        && (window.word(i - 1).bytes().all(|c| c.is_ascii_digit())
-                            || window.is_any(i - 1, NUMBER_WORDS))
-                })
-        })
-    }
-
+    /// "We rolled back", "our engineers have restored": an action with the team as its
+    /// subject. "Service has been restored" says that it is fixed, not what was done.
     fn says_what_was_done(&self) -> bool {
-        (0..self.words.len()).any(|i| {
-            self.is_any(i, DONE_VERBS)
-                && (i.saturating_sub(3)..i)
-                    .any(|k| self.is_any(k, &["we", "we've", "team", "engineers", "have", "has"]))
-        })
+        (0..self.len())
+            .any(|i| self.has(i, DONE) && (i.saturating_sub(3)..i).any(|k| self.has(k, AGENT)))
     }
 
     fn names_a_remedy(&self) -> bool {
-        (0..self.words.len()).any(|i| {
-            let w = self.word(i).to_ascii_lowercase();
-            REMEDY_STEMS.iter().any(|s| w.starts_with(s))
-        }) || self.has_any_phrase(&["no charge", "free of charge", "make this right"])
+        (0..self.len()).any(|i| {
+            let key = self.key(i);
+            if !REMEDY_STEMS.iter().any(|s| key.starts_with(s)) {
+                return false;
+            }
+            if key.starts_with("credit") {
+                // A credit card, limit or score is not a credit to the account.
+                return !key.starts_with("credit-")
+                    && !self.is_any(
+                        i + 1,
+                        &["card", "cards", "limit", "score", "check", "union"],
+                    );
+            }
+            if key.starts_with("exten") {
+                // "We extended your trial", not "an extended outage".
+                return (i + 1..i + 4).any(|k| self.is_any(k, EXTENDED_THINGS));
+            }
+            true
+        }) || self.has_any_phrase(REMEDY_CUE, REMEDY_PHRASES)
     }
+}
+
+/// Byte equality written out: the words compared are a few bytes long, shorter than the call
+/// to `memcmp` that `==` makes.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+}
+
+/// The character at byte `i` and its length, with ASCII read straight from the byte.
+fn char_at(s: &str, i: usize) -> Option<(char, usize)> {
+    let b = *s.as_bytes().get(i)?;
+    if b.is_ascii() {
+        return Some((char::from(b), 1));
+    }
+    let c = s.get(i..)?.chars().next()?;
+    Some((c, c.len_utf8()))
 }
 
 fn floor_boundary(s: &str, mut i: usize) -> usize {
@@ -556,6 +662,309 @@ fn floor_boundary(s: &str, mut i: usize) -> usize {
         i -= 1;
     }
     i
+}
+
+/// Where the sentence that `from` is in ends: the next line break, or `.`, `!` or `?` before
+/// a space or the end, not counting the dots of "a.m." and "p.m.".
+fn sentence_end(raw: &str, from: usize) -> usize {
+    let b = raw.as_bytes();
+    let mut k = from;
+    while k < b.len() {
+        match b[k] {
+            b'\n' => return k,
+            b'.' | b'!' | b'?' if b.get(k + 1).is_none_or(u8::is_ascii_whitespace) => {
+                let meridiem = b[k] == b'.'
+                    && k >= 3
+                    && (b[k - 3..k].eq_ignore_ascii_case(b"a.m")
+                        || b[k - 3..k].eq_ignore_ascii_case(b"p.m"));
+                if !meridiem {
+                    return k;
+                }
+            }
+            _ => {}
+        }
+        k += 1;
+    }
+    b.len()
+}
+
+/// A run of ASCII digits from `i`: its value (saturating) and where it ends.
+fn digits(b: &[u8], i: usize) -> (u32, usize) {
+    let mut value = 0u32;
+    let mut k = i;
+    while let Some(c) = b.get(k).filter(|c| c.is_ascii_digit()) {
+        value = value.saturating_mul(10).saturating_add(u32::from(c - b'0'));
+        k += 1;
+    }
+    (value, k)
+}
+
+/// 10:30, 9:05, 10am, 10 AM, 2pm, 9 a.m.: one or two digits and minutes or a meridiem.
+fn clock_in(b: &[u8]) -> bool {
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let (_, end) = digits(b, i);
+        i = end;
+        if end - start > 2 {
+            continue;
+        }
+        let digit = |k: usize| b.get(k).is_some_and(u8::is_ascii_digit);
+        if b.get(end) == Some(&b':') && digit(end + 1) && digit(end + 2) && !digit(end + 3) {
+            return true;
+        }
+        let from = if b.get(end) == Some(&b' ') {
+            end + 1
+        } else {
+            end
+        };
+        if meridiem(b.get(from..).unwrap_or_default()) {
+            return true;
+        }
+    }
+    false
+}
+
+/// Whether `b` starts with "am", "pm", "a.m." or "p.m." as a word of its own.
+fn meridiem(b: &[u8]) -> bool {
+    let lower = |k: usize| b.get(k).map(u8::to_ascii_lowercase);
+    if !matches!(lower(0), Some(b'a' | b'p')) {
+        return false;
+    }
+    let end = if lower(1) == Some(b'm') {
+        2
+    } else if lower(1) == Some(b'.') && lower(2) == Some(b'm') {
+        3
+    } else {
+        return false;
+    };
+    !b.get(end).is_some_and(u8::is_ascii_alphanumeric)
+}
+
+/// 2024-10-15
+fn is_iso_date(w: &str) -> bool {
+    let b = w.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(k, c)| k == 4 || k == 7 || c.is_ascii_digit())
+}
+
+/// 10/15/2024, 15/10/24, or "on 10/15": a numeric date with a year, or after "on". Without
+/// either, "24/7" and "3/4" are not dates.
+fn slash_date(raw: &str) -> bool {
+    let b = raw.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let (first, end) = digits(b, i);
+        i = end;
+        let boundary =
+            start == 0 || !(b[start - 1].is_ascii_alphanumeric() || b[start - 1] == b'/');
+        if !boundary || end - start > 2 || b.get(end) != Some(&b'/') {
+            continue;
+        }
+        let (second, end2) = digits(b, end + 1);
+        if end2 == end + 1 || end2 - end - 1 > 2 {
+            continue;
+        }
+        let day_month = |d: u32, m: u32| (1..=31).contains(&d) && (1..=12).contains(&m);
+        if !day_month(first, second) && !day_month(second, first) {
+            continue;
+        }
+        let after = |k: usize| {
+            b.get(k)
+                .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'/')
+        };
+        if b.get(end2) == Some(&b'/') {
+            let (_, end3) = digits(b, end2 + 1);
+            if matches!(end3 - end2 - 1, 2 | 4) && !after(end3) {
+                return true;
+            }
+            continue;
+        }
+        let before = raw[..start].trim_end_matches([' ', '\t']).as_bytes();
+        let on = before.len() >= 2
+            && before[before.len() - 2..].eq_ignore_ascii_case(b"on")
+            && (before.len() == 2 || !before[before.len() - 3].is_ascii_alphanumeric());
+        if on && !after(end2) {
+            return true;
+        }
+    }
+    false
+}
+
+fn is_day_number(w: &str) -> bool {
+    let digits = w.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    !digits.is_empty()
+        && digits.len() <= 2
+        && digits.bytes().all(|c| c.is_ascii_digit())
+        && digits.parse::<u8>().is_ok_and(|d| (1..=31).contains(&d))
+}
+
+// ----- the lexicon -------------------------------------------------------------------------
+
+// Word classes.
+const WEEKDAY: u32 = 1 << 0;
+const MONTH: u32 = 1 << 1;
+const IMPACT: u32 = 1 << 2;
+const YOU: u32 = 1 << 3;
+const NUMBER: u32 = 1 << 4;
+const DURATION: u32 = 1 << 5;
+const DONE: u32 = 1 << 6;
+const AGENT: u32 = 1 << 7;
+const SUPPLIER: u32 = 1 << 8;
+const NOON: u32 = 1 << 9;
+const NAME_CUE: u32 = 1 << 10;
+const GREETING: u32 = 1 << 11;
+const ORG_BEFORE: u32 = 1 << 12;
+const ORG_AFTER: u32 = 1 << 13;
+const OWNING: u32 = 1 << 14;
+const NEED: u32 = 1 << 15;
+// First words of phrases.
+const APOLOGY_CUE: u32 = 1 << 16;
+const PROVIDER_CUE: u32 = 1 << 17;
+const BLAME_CUE: u32 = 1 << 18;
+const JARGON_CUE: u32 = 1 << 19;
+const NEXT_CUE: u32 = 1 << 20;
+const REMEDY_CUE: u32 = 1 << 21;
+
+/// Every word a rule looks for, with its classes. A word of up to 16 bytes is packed into two
+/// integers, so a lookup is a multiply and one or two integer compares in an open-addressing
+/// table; no lexicon word is longer.
+struct Lexicon {
+    slots: Vec<(u64, u64, u32)>,
+    mask: usize,
+}
+
+/// The longest word the lexicon can hold.
+const LEXICON_MAX: usize = 16;
+
+impl Lexicon {
+    fn with_words(entries: &[(u32, &str)]) -> Lexicon {
+        let size = (entries.len() * 2).next_power_of_two();
+        let mut lexicon = Lexicon {
+            slots: vec![(0, 0, 0); size],
+            mask: size - 1,
+        };
+        for (class, word) in entries {
+            if let Some(packed) = pack(word.as_bytes()) {
+                let mut k = lexicon.slot(packed);
+                while lexicon.slots[k].0 != 0 && (lexicon.slots[k].0, lexicon.slots[k].1) != packed
+                {
+                    k = (k + 1) & lexicon.mask;
+                }
+                let slot = &mut lexicon.slots[k];
+                (slot.0, slot.1) = packed;
+                slot.2 |= class;
+            }
+        }
+        lexicon
+    }
+
+    fn slot(&self, (a, b): (u64, u64)) -> usize {
+        let h = (a ^ b.wrapping_mul(0x9e37_79b9_7f4a_7c15)).wrapping_mul(0xff51_afd7_ed55_8ccd);
+        (h >> 40) as usize & self.mask
+    }
+
+    fn flags(&self, key: &str) -> u32 {
+        pack(key.as_bytes()).map_or(0, |packed| self.lookup(packed))
+    }
+
+    fn lookup(&self, packed: (u64, u64)) -> u32 {
+        let mut k = self.slot(packed);
+        loop {
+            let (a, b, flags) = self.slots[k];
+            if (a, b) == packed {
+                return flags;
+            }
+            if a == 0 {
+                return 0;
+            }
+            k = (k + 1) & self.mask;
+        }
+    }
+}
+
+/// A word of 1 to 16 bytes as two little-endian integers (words hold no zero bytes, so the
+/// padding cannot collide).
+fn pack(w: &[u8]) -> Option<(u64, u64)> {
+    if w.is_empty() || w.len() > LEXICON_MAX {
+        return None;
+    }
+    let (mut lo, mut hi) = (0u64, 0u64);
+    for (k, &c) in w.iter().enumerate() {
+        if k < 8 {
+            lo |= u64::from(c) << (8 * k);
+        } else {
+            hi |= u64::from(c) << (8 * (k - 8));
+        }
+    }
+    Some((lo, hi))
+}
+
+/// Every lexicon word with its class.
+fn lexicon_entries() -> Vec<(u32, &'static str)> {
+    let mut entries = Vec::new();
+    let mut add = |class: u32, words: &[&'static str]| {
+        entries.extend(words.iter().map(|w| (class, *w)));
+    };
+    add(WEEKDAY, WEEKDAYS);
+    add(MONTH, MONTHS);
+    add(IMPACT, IMPACT_WORDS);
+    add(YOU, &["you", "your", "you're", "you've", "you'd", "yours"]);
+    add(NUMBER, NUMBER_WORDS);
+    add(DURATION, &["minutes", "minute", "mins", "hour", "hours"]);
+    add(DONE, DONE_VERBS);
+    add(
+        AGENT,
+        &[
+            "we",
+            "we've",
+            "we'd",
+            "team",
+            "engineers",
+            "engineer",
+            "i",
+            "i've",
+        ],
+    );
+    add(SUPPLIER, SUPPLIERS);
+    add(NOON, &["noon", "midnight"]);
+    add(NAME_CUE, NAME_CUES);
+    add(GREETING, &["dear", "hi", "hello"]);
+    add(ORG_BEFORE, &["the", "our", "your", "at"]);
+    add(ORG_AFTER, ORG_WORDS);
+    add(OWNING, &["our", "we", "we've", "my", "own", "us"]);
+    add(NEED, &["need", "needed", "required"]);
+    for (class, phrases) in [
+        (APOLOGY_CUE, APOLOGY_PHRASES),
+        (PROVIDER_CUE, PROVIDER_PHRASES),
+        (BLAME_CUE, BLAME_PHRASES),
+        (JARGON_CUE, JARGON_TERMS),
+        (NEXT_CUE, NEXT_UPDATE_CUES),
+        (REMEDY_CUE, REMEDY_PHRASES),
+    ] {
+        for p in phrases {
+            entries.push((class, p.split(' ').next().unwrap_or(p)));
+        }
+    }
+    entries
+}
+
+fn lexicon() -> &'static Lexicon {
+    static LEXICON: std::sync::OnceLock<Lexicon> = std::sync::OnceLock::new();
+    LEXICON.get_or_init(|| Lexicon::with_words(&lexicon_entries()))
 }
 
 const WEEKDAYS: &[&str] = &[
@@ -568,43 +977,32 @@ const WEEKDAYS: &[&str] = &[
     "sunday",
 ];
 
-fn is_month(w: &str) -> bool {
-    const MONTHS: &[&str] = &[
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-    ];
-    MONTHS.iter().any(|m| w.eq_ignore_ascii_case(m))
-}
-
-fn is_day_number(w: &str) -> bool {
-    let digits = w.trim_end_matches(|c: char| c.is_ascii_alphabetic());
-    !digits.is_empty()
-        && digits.len() <= 2
-        && digits.bytes().all(|c| c.is_ascii_digit())
-        && digits.parse::<u8>().is_ok_and(|d| (1..=31).contains(&d))
-}
+const MONTHS: &[&str] = &[
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+];
 
 const IMPACT_WORDS: &[&str] = &[
     "unable",
@@ -616,6 +1014,7 @@ const IMPACT_WORDS: &[&str] = &[
     "fail",
     "failing",
     "unavailable",
+    "inaccessible",
     "down",
     "disrupted",
     "disruption",
@@ -627,9 +1026,15 @@ const IMPACT_WORDS: &[&str] = &[
     "errors",
     "error",
     "affected",
+    "impacted",
     "overcharged",
     "charged",
+    "double-charged",
+    "billed",
+    "overbilled",
     "damaged",
+    "broken",
+    "degraded",
     "slow",
     "slower",
     "offline",
@@ -640,7 +1045,21 @@ const IMPACT_WORDS: &[&str] = &[
 ];
 
 const NUMBER_WORDS: &[&str] = &[
-    "one", "two", "three", "four", "five", "ten", "fifteen", "twenty", "thirty", "sixty",
+    "an",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "ten",
+    "twelve",
+    "fifteen",
+    "twenty",
+    "thirty",
+    "forty-five",
+    "sixty",
+    "ninety",
 ];
 
 const NEXT_UPDATE_CUES: &[&str] = &[
@@ -685,6 +1104,17 @@ const DONE_VERBS: &[&str] = &[
     "re-enabled",
     "moved",
     "upgraded",
+    "restarted",
+    "applied",
+    "issued",
+    "credited",
+    "dispatched",
+    "rescheduled",
+    "switched",
+    "disabled",
+    "cleared",
+    "rotated",
+    "undid",
 ];
 
 const REMEDY_STEMS: &[&str] = &[
@@ -695,44 +1125,193 @@ const REMEDY_STEMS: &[&str] = &[
     "waive",
     "compensat",
     "replacement",
+    "extend",
     "extension",
-    "extended",
     "complimentary",
+];
+
+/// What an extension extends when it is a remedy.
+const EXTENDED_THINGS: &[&str] = &[
+    "your",
+    "trial",
+    "subscription",
+    "contract",
+    "term",
+    "plan",
+    "license",
+    "licence",
+    "renewal",
+    "deadline",
+    "warranty",
+    "access",
+];
+
+const REMEDY_PHRASES: &[&str] = &[
+    "no charge",
+    "free of charge",
+    "make this right",
+    "free month",
+    "month free",
+    "months free",
+];
+
+const SUPPLIERS: &[&str] = &[
+    "aws",
+    "amazon",
+    "azure",
+    "microsoft",
+    "google",
+    "gcp",
+    "cloudflare",
+    "akamai",
+    "fastly",
+    "stripe",
+    "twilio",
+    "sendgrid",
+    "heroku",
+    "vercel",
+    "ups",
+    "fedex",
+    "dhl",
+    "usps",
+    "carrier",
+    "courier",
+];
+
+const NAME_CUES: &[&str] = &[
+    "contact",
+    "reach",
+    "call",
+    "email",
+    "write",
+    "me",
+    "regards",
+    "best",
+    "sincerely",
+    "thanks",
+    "owner",
+    "manager",
+];
+
+/// Words that make two capitalised words an organisation: "Acme Cloud Support".
+const ORG_WORDS: &[&str] = &[
+    "team",
+    "support",
+    "success",
+    "billing",
+    "engineering",
+    "operations",
+    "ops",
+    "inc",
+    "llc",
+    "ltd",
+    "gmbh",
+    "corp",
+    "group",
+    "staff",
+    "desk",
+    "department",
+    "care",
+    "service",
+    "services",
+];
+
+const APOLOGY_PHRASES: &[&str] = &[
+    "apologize for the inconvenience",
+    "apologise for the inconvenience",
+    "apologize for any inconvenience",
+    "apologise for any inconvenience",
+    "apologies for the inconvenience",
+    "apologies for any inconvenience",
+    "sorry for the inconvenience",
+    "sorry for any inconvenience",
+    "regret any inconvenience",
+    "regret the inconvenience",
+    "any inconvenience this may have caused",
+    "any inconvenience this might have caused",
+    "any inconvenience that may have caused",
+    "any inconvenience caused",
+    "inconvenience this may have caused",
+    "any disruption this may have caused",
+    "any trouble this may have caused",
+    "any issues this may have caused",
+    "per our policy",
+    "as per policy",
+    "in accordance with our policy",
+    "in line with our policy",
+    "we value your business",
+    "your business is important to us",
+    "we take this very seriously",
+    "thank you for your understanding",
+];
+
+const PROVIDER_PHRASES: &[&str] = &[
+    "our provider",
+    "our cloud provider",
+    "our hosting provider",
+    "our upstream provider",
+    "our vendor",
+    "a third party",
+    "a third-party",
+    "third-party provider",
+    "third-party vendor",
+    "upstream provider",
+    "beyond our control",
+    "outside our control",
+    "out of our control",
+    "not our fault",
+    "outside of our control",
+];
+
+const BLAME_PHRASES: &[&str] = &["due to", "caused by", "because of", "blame", "fault of"];
+
+const JARGON_TERMS: &[&str] = &[
+    "p99",
+    "p95",
+    "latency",
+    "dns",
+    "tls",
+    "ssl",
+    "kubernetes",
+    "k8s",
+    "pod",
+    "pods",
+    "shard",
+    "sharding",
+    "replica",
+    "replication",
+    "failover",
+    "deadlock",
+    "race condition",
+    "oom",
+    "5xx",
+    "502",
+    "503",
+    "504",
+    "load balancer",
+    "cdn",
+    "cache invalidation",
+    "mutex",
+    "thread pool",
+    "connection pool",
+    "hotfix",
+    "regression",
+    "rca",
+    "postmortem",
+    "post-mortem",
+    "bgp",
+    "etcd",
+    "upstream",
+    "downstream",
+    "idempotent",
+    "schema",
 ];
 
 // ----- the rules ---------------------------------------------------------------------------
 
 fn generic_apology(text: &Text<'_>, out: &mut Findings<'_>) {
-    const PHRASES: &[&str] = &[
-        "apologize for the inconvenience",
-        "apologise for the inconvenience",
-        "apologize for any inconvenience",
-        "apologise for any inconvenience",
-        "apologies for the inconvenience",
-        "apologies for any inconvenience",
-        "sorry for the inconvenience",
-        "sorry for any inconvenience",
-        "regret any inconvenience",
-        "regret the inconvenience",
-        "any inconvenience this may have caused",
-        "any inconvenience this might have caused",
-        "any inconvenience that may have caused",
-        "any inconvenience caused",
-        "inconvenience this may have caused",
-        "any disruption this may have caused",
-        "any trouble this may have caused",
-        "any issues this may have caused",
-        "per our policy",
-        "as per policy",
-        "in accordance with our policy",
-        "in line with our policy",
-        "we value your business",
-        "your business is important to us",
-        "we take this very seriously",
-        "thank you for your understanding",
-    ];
     let mut last_end = 0;
-    for (phrase, range) in text.find_phrases(PHRASES) {
+    for (phrase, range, _) in text.find_phrases(APOLOGY_CUE, APOLOGY_PHRASES) {
         // "any inconvenience this may have caused" also contains shorter variants.
         if range.start < last_end {
             continue;
@@ -747,60 +1326,31 @@ fn generic_apology(text: &Text<'_>, out: &mut Findings<'_>) {
 }
 
 fn third_party_blame(text: &Text<'_>, out: &mut Findings<'_>) {
-    const PHRASES: &[&str] = &[
-        "our provider",
-        "our cloud provider",
-        "our hosting provider",
-        "our upstream provider",
-        "our vendor",
-        "a third party",
-        "a third-party",
-        "third-party provider",
-        "third-party vendor",
-        "upstream provider",
-        "beyond our control",
-        "outside our control",
-        "out of our control",
-        "not our fault",
-        "outside of our control",
-    ];
-    const SUPPLIERS: &[&str] = &[
-        "aws",
-        "amazon",
-        "azure",
-        "microsoft",
-        "google",
-        "gcp",
-        "cloudflare",
-        "akamai",
-        "fastly",
-        "stripe",
-        "twilio",
-        "sendgrid",
-        "heroku",
-        "vercel",
-        "ups",
-        "fedex",
-        "dhl",
-        "usps",
-        "carrier",
-        "courier",
-    ];
-    const BLAME: &[&str] = &["due to", "caused by", "because of", "blame", "fault of"];
-    for (_, range) in text.find_phrases(PHRASES) {
+    for (phrase, range, i) in text.find_phrases(PROVIDER_CUE, PROVIDER_PHRASES) {
+        // "No data was shared with a third party" blames nobody.
+        if phrase.starts_with("a third") && i > 0 && text.is_any(i - 1, &["with", "to"]) {
+            continue;
+        }
         out.at(
             Rule::ThirdPartyBlame,
             range.clone(),
             format!("shifts the cause to someone else: \"{}\"", &text.raw[range]),
         );
     }
-    for i in 0..text.words.len() {
-        if !text.is_any(i, SUPPLIERS) {
+    for i in 0..text.len() {
+        if !text.has(i, SUPPLIER) {
             continue;
         }
-        let blamed = (i.saturating_sub(5)..i).any(|k| BLAME.iter().any(|b| text.phrase_at(k, b)));
+        // "due to an AWS outage" blames; "caused by our Stripe webhook code" owns it.
+        let blamed = (i.saturating_sub(5)..i).any(|k| {
+            text.has(k, BLAME_CUE)
+                && BLAME_PHRASES.iter().any(|b| {
+                    text.phrase_at(k, b)
+                        && !(k + b.split(' ').count()..i).any(|j| text.has(j, OWNING))
+                })
+        });
         if blamed {
-            let range = text.words[i].clone();
+            let range = text.at(i);
             out.at(
                 Rule::ThirdPartyBlame,
                 range.clone(),
@@ -811,50 +1361,32 @@ fn third_party_blame(text: &Text<'_>, out: &mut Findings<'_>) {
 }
 
 fn jargon(text: &Text<'_>, out: &mut Findings<'_>) {
-    const TERMS: &[&str] = &[
-        "p99",
-        "p95",
-        "latency",
-        "dns",
-        "tls",
-        "ssl",
-        "kubernetes",
-        "k8s",
-        "pod",
-        "pods",
-        "shard",
-        "sharding",
-        "replica",
-        "replication",
-        "failover",
-        "deadlock",
-        "race condition",
-        "oom",
-        "5xx",
-        "502",
-        "503",
-        "504",
-        "load balancer",
-        "cdn",
-        "cache invalidation",
-        "mutex",
-        "thread pool",
-        "connection pool",
-        "hotfix",
-        "regression",
-        "rca",
-        "postmortem",
-        "post-mortem",
-        "bgp",
-        "etcd",
-        "upstream",
-        "downstream",
-        "idempotent",
-        "schema",
-    ];
     let mut seen: Vec<&str> = Vec::new();
-    for (term, range) in text.find_phrases(TERMS) {
+    for (term, range, i) in text.find_phrases(JARGON_CUE, JARGON_TERMS) {
         if seen.contains(&term) {
+            continue;
+        }
+        // 502 is an HTTP status only next to one: "502 errors", not "502 of your orders".
+        if matches!(term, "502" | "503" | "504")
+            && !text.is_any(
+                i + 1,
+                &[
+                    "error",
+                    "errors",
+                    "status",
+                    "response",
+                    "responses",
+                    "bad",
+                    "gateway",
+                    "service",
+                    "code",
+                    "codes",
+                    "page",
+                    "pages",
+                ],
+            )
+            && !(i > 0 && text.is_any(i - 1, &["http", "status", "error", "code"]))
+        {
             continue;
         }
         seen.push(term);
@@ -879,82 +1411,123 @@ fn explained(raw: &str, range: &Range<usize>) -> bool {
     if before.ends_with('(') {
         return true;
     }
-    let end = floor_boundary(raw, (range.end + 40).min(raw.len()));
-    let after = raw[range.end..end].to_ascii_lowercase();
-    let after = after.trim_start();
-    after.starts_with('(')
-        || after.starts_with('\u{2014}')
-        || after.starts_with("- ")
-        || after.starts_with(", which means")
-        || after.starts_with(", meaning")
-        || after.starts_with("which means")
-        || after.starts_with(", that is")
-        || after.starts_with(", i.e.")
+    let after = raw[range.end..].trim_start().as_bytes();
+    let starts =
+        |p: &str| after.len() >= p.len() && after[..p.len()].eq_ignore_ascii_case(p.as_bytes());
+    [
+        "(",
+        "\u{2014}",
+        "- ",
+        ", which means",
+        ", meaning",
+        "which means",
+        ", that is",
+        ", i.e.",
+    ]
+    .iter()
+    .any(|p| starts(p))
+}
+
+/// Every place `pat` occurs, found by its first character that is not a space (a memchr
+/// search), not by a substring search per pattern.
+fn occurrences<'h>(hay: &'h str, pat: &'h str) -> impl Iterator<Item = usize> + 'h {
+    let skip = pat.bytes().take_while(|&c| c == b' ').count();
+    let anchor = pat[skip..].chars().next().unwrap_or(' ');
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        while let Some(off) = hay.get(from..)?.find(anchor) {
+            let pos = from + off;
+            from = pos + anchor.len_utf8();
+            if pos >= skip && hay.as_bytes()[pos - skip..].starts_with(pat.as_bytes()) {
+                return Some(pos - skip);
+            }
+        }
+        None
+    })
 }
 
 fn placeholders(text: &Text<'_>, out: &mut Findings<'_>) {
     let raw = text.raw;
-    for pat in ["{{", "{%", "}}", "%}"] {
-        if let Some(at) = raw.find(pat) {
+    let bytes = raw.as_bytes();
+    // {{ name }} and {% if %}, whole when they close on the same line.
+    let mut opened = false;
+    for (open, close) in [("{{", "}}"), ("{%", "%}")] {
+        for at in occurrences(raw, open) {
+            opened = true;
+            let rest = &raw[at + 2..floor_boundary(raw, (at + 2 + 100).min(raw.len()))];
+            let end = rest
+                .find(close)
+                .filter(|&e| !rest[..e].contains('\n'))
+                .map_or(at + 2, |e| at + 2 + e + 2);
             out.at(
                 Rule::UnrenderedPlaceholder,
-                at..at + 2,
-                format!("template syntax \"{pat}\" left in the text"),
+                at..end,
+                format!("template syntax \"{}\" left in the text", &raw[at..end]),
             );
-            break;
         }
     }
-    // [service], [Customer Name], {name}, {0}, %s
-    let bytes = raw.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        let (open, close) = match bytes[i] {
-            b'[' => (b'[', b']'),
-            b'{' if bytes.get(i + 1) != Some(&b'{') && (i == 0 || bytes[i - 1] != b'{') => {
-                (b'{', b'}')
+    if !opened {
+        for pat in ["}}", "%}"] {
+            if let Some(at) = occurrences(raw, pat).next() {
+                out.at(
+                    Rule::UnrenderedPlaceholder,
+                    at..at + 2,
+                    format!("template syntax \"{pat}\" left in the text"),
+                );
+                break;
             }
-            _ => {
-                i += 1;
+        }
+    }
+    // [service], [Customer Name], {name}, {0}
+    for (open, close) in [('[', b']'), ('{', b'}')] {
+        let mut from = 0;
+        while let Some(off) = raw.get(from..).and_then(|r| r.find(open)) {
+            let i = from + off;
+            from = i + 1;
+            if open == '{' && (bytes.get(i + 1) == Some(&b'{') || (i > 0 && bytes[i - 1] == b'{')) {
                 continue;
             }
-        };
-        let Some(len) = bytes[i + 1..].iter().take(41).position(|&c| c == close) else {
-            i += 1;
-            continue;
-        };
-        let inner = &raw[i + 1..i + 1 + len];
-        let end = i + len + 2;
-        let link = open == b'[' && bytes.get(end) == Some(&b'(');
-        let looks = !inner.is_empty()
-            && inner
-                .chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_alphanumeric())
-            && inner
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '_' | '-' | '.'));
-        if looks && !link {
-            out.at(
-                Rule::UnrenderedPlaceholder,
-                i..end,
-                format!("placeholder \"{}\" left in the text", &raw[i..end]),
-            );
+            let Some(len) = bytes[i + 1..].iter().take(41).position(|&c| c == close) else {
+                continue;
+            };
+            let inner = &raw[i + 1..i + 1 + len];
+            let end = i + len + 2;
+            let link = open == '[' && bytes.get(end) == Some(&b'(');
+            let looks = inner
+                .as_bytes()
+                .first()
+                .is_some_and(u8::is_ascii_alphanumeric)
+                && inner
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b' ' | b'_' | b'-' | b'.'));
+            if looks && !link {
+                out.at(
+                    Rule::UnrenderedPlaceholder,
+                    i..end,
+                    format!("placeholder \"{}\" left in the text", &raw[i..end]),
+                );
+            }
+            from = end;
         }
-        i = end;
     }
-    if let Some(at) = raw.find("%s") {
+    if let Some(at) = occurrences(raw, "%s").next() {
         out.at(
             Rule::UnrenderedPlaceholder,
             at..at + 2,
             "placeholder \"%s\" left in the text",
         );
     }
-    for (i, r) in text.words.iter().enumerate() {
-        let w = &raw[r.clone()];
-        if matches!(w, "TODO" | "TBD" | "FIXME" | "XXX") || text.phrase_at(i, "lorem ipsum") {
+    for i in 0..text.len() {
+        let w = text.word(i);
+        let unfinished = match w.as_bytes().first() {
+            Some(b'T' | b'F' | b'X') => matches!(w, "TODO" | "TBD" | "FIXME" | "XXX"),
+            Some(b'l' | b'L') => text.is(i, "lorem") && text.is(i + 1, "ipsum"),
+            _ => false,
+        };
+        if unfinished {
             out.at(
                 Rule::UnrenderedPlaceholder,
-                r.clone(),
+                text.at(i),
                 format!("unfinished text \"{w}\""),
             );
         }
@@ -963,33 +1536,57 @@ fn placeholders(text: &Text<'_>, out: &mut Findings<'_>) {
 
 fn empty_values(text: &Text<'_>, out: &mut Findings<'_>) {
     let raw = text.raw;
-    for (i, r) in text.words.iter().enumerate() {
-        let w = &raw[r.clone()];
+    let mut greeting: Option<Range<usize>> = None;
+    for i in 0..text.len() {
+        let w = text.word(i);
+        let candidate = text.has(i, GREETING)
+            || (matches!(w.as_bytes().first(), Some(b'n' | b'u' | b'N'))
+                && matches!(w, "null" | "undefined" | "NaN" | "None"));
+        if !candidate {
+            continue;
+        }
+        let r = text.at(i);
         let after = raw[r.end..].trim_start_matches([' ', '\t']);
-        let before = raw[..r.start].trim_end_matches([' ', '\t']);
-        let empty_value = matches!(w, "null" | "undefined" | "NaN" | "None" | "none")
-            && (before.ends_with([':', '(', '$', '=']) || after.starts_with(')'))
-            || matches!(w, "null" | "undefined" | "NaN");
-        let empty_greeting = text.is_any(i, &["dear", "hi", "hello"]) && after.starts_with(',');
+        // A rendered null is "null", "undefined", "NaN", or a None where a value belongs;
+        // a lowercase "none" is English ("Data lost: none").
+        let empty_value = matches!(w, "null" | "undefined" | "NaN")
+            || (w == "None"
+                && (raw[..r.start]
+                    .trim_end_matches([' ', '\t'])
+                    .ends_with([':', '(', '$', '='])
+                    || after.starts_with(')')));
         if empty_value {
             out.at(
                 Rule::EmptyValue,
-                r.clone(),
+                r,
                 format!("a missing value rendered as \"{w}\""),
             );
-        } else if empty_greeting && raw[r.end..].starts_with([' ', '\t']) {
+        } else if text.has(i, GREETING)
+            && after.starts_with(',')
+            && raw[r.end..].starts_with([' ', '\t'])
+        {
+            let range = r.start..r.end + (raw[r.end..].len() - after.len()) + 1;
+            greeting = Some(range.clone());
             out.at(
                 Rule::EmptyValue,
-                r.start..r.end + (raw[r.end..].len() - after.len()) + 1,
+                range,
                 format!("\"{w}\" is followed by an empty name"),
             );
         }
     }
     for pat in ["()", "( )", " ,", " .\n", "$ ", "$.", "€ ."] {
-        if let Some(at) = raw.find(pat) {
+        if let Some(at) = occurrences(raw, pat).next() {
+            let range = at..at + pat.trim_end().len();
+            // "Dear ," is reported once, as the greeting.
+            if greeting
+                .as_ref()
+                .is_some_and(|g| g.start < range.end && range.start < g.end)
+            {
+                continue;
+            }
             out.at(
                 Rule::EmptyValue,
-                at..at + pat.trim_end_matches('\n').len(),
+                range,
                 format!("\"{}\" suggests an empty value", pat.trim()),
             );
         }
@@ -1036,23 +1633,20 @@ fn too_long(text: &Text<'_>, channel: Channel, out: &mut Findings<'_>) {
 /// SMS segments a text takes: GSM-7 texts fit 160 characters in one segment and 153 in each
 /// of several; anything else is sent as UCS-2, 70 and 67 (3GPP TS 23.038 / 23.040).
 pub fn sms_segments(text: &str) -> u32 {
-    const GSM_EXTRA: &str = "£¥èéùìòÇØøÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ¡ÄÖÑÜ§¿äöñüà";
-    const GSM_ESCAPED: &str = "^{}\\[~]|€";
     let mut septets = 0u32;
     let mut units = 0u32;
     let mut gsm = true;
     for c in text.chars() {
         units += if c.len_utf16() == 2 { 2 } else { 1 };
-        if GSM_ESCAPED.contains(c) {
-            septets += 2;
-        } else if (c.is_ascii()
-            && (c.is_ascii_graphic() || c == ' ' || c == '\n' || c == '\r')
-            && c != '`')
-            || GSM_EXTRA.contains(c)
-        {
-            septets += 1;
-        } else {
-            gsm = false;
+        match c {
+            // The extension table: an escape and the character.
+            '^' | '{' | '}' | '\\' | '[' | '~' | ']' | '|' | '€' => septets += 2,
+            '`' => gsm = false,
+            c if c.is_ascii_graphic() || matches!(c, ' ' | '\n' | '\r') => septets += 1,
+            '£' | '¥' | 'è' | 'é' | 'ù' | 'ì' | 'ò' | 'Ç' | 'Ø' | 'ø' | 'Å' | 'å' | 'Δ' | 'Φ'
+            | 'Γ' | 'Λ' | 'Ω' | 'Π' | 'Ψ' | 'Σ' | 'Θ' | 'Ξ' | 'Æ' | 'æ' | 'ß' | 'É' | '¡' | 'Ä'
+            | 'Ö' | 'Ñ' | 'Ü' | '§' | '¿' | 'ä' | 'ö' | 'ñ' | 'ü' | 'à' => septets += 1,
+            _ => gsm = false,
         }
     }
     let (n, single, multi) = if gsm {
@@ -1064,53 +1658,28 @@ pub fn sms_segments(text: &str) -> u32 {
 }
 
 fn named_contact(text: &Text<'_>, out: &mut Findings<'_>) {
-    const ROLE_MAILBOXES: &[&str] = &[
-        "support", "help", "info", "noreply", "no-reply", "team", "hello", "contact", "billing",
-        "success", "cs", "service", "care", "admin", "ops", "status",
-    ];
-    let mut alias = None;
-    for (i, r) in text.words.iter().enumerate() {
-        let raw = text.raw;
-        if raw[r.end..].starts_with('@') {
-            let local = &raw[r.clone()];
-            let personal = local.contains(['.', '_'])
-                && !ROLE_MAILBOXES.iter().any(|m| local.eq_ignore_ascii_case(m));
-            if personal {
-                return;
-            }
-            alias = Some(r.clone());
+    let raw = text.raw;
+    let bytes = raw.as_bytes();
+    // A personal address (dana.whitfield@, dana@) names someone; support@ is a queue.
+    let mut alias: Option<Range<usize>> = None;
+    for (at, _) in raw.match_indices('@') {
+        let start = bytes[..at]
+            .iter()
+            .rposition(|c| {
+                !(c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'%' | b'+' | b'-'))
+            })
+            .map_or(0, |p| p + 1);
+        if start == at || !bytes.get(at + 1).is_some_and(u8::is_ascii_alphanumeric) {
+            continue;
         }
-        // A name after a cue ("contact Dana Whitfield", "— Dana Whitfield") or a signature
-        // line of its own.
-        if is_name_pair(text, i) {
-            let cued = (i.saturating_sub(6)..i).any(|k| {
-                text.is_any(
-                    k,
-                    &[
-                        "contact",
-                        "reach",
-                        "call",
-                        "email",
-                        "write",
-                        "me",
-                        "regards",
-                        "best",
-                        "sincerely",
-                        "thanks",
-                        "from",
-                        "owner",
-                        "manager",
-                    ],
-                )
-            });
-            let line_start = raw[..r.start].rfind('\n').map_or(0, |p| p + 1);
-            let own_line = raw[line_start..r.start]
-                .trim_matches(|c: char| c.is_whitespace() || c == '-' || c == '\u{2014}')
-                .is_empty();
-            if cued || own_line {
-                return;
-            }
+        if is_role_mailbox(&raw[start..at]) {
+            alias.get_or_insert(start..at);
+        } else {
+            return;
         }
+    }
+    if (0..text.len()).any(|i| names_a_person(text, i)) {
+        return;
     }
     match alias {
         Some(r) => out.at(
@@ -1118,7 +1687,7 @@ fn named_contact(text: &Text<'_>, out: &mut Findings<'_>) {
             r.clone(),
             format!(
                 "\"{}@…\" is a shared mailbox; name the person who answers",
-                &text.raw[r]
+                &raw[r]
             ),
         ),
         None => out.missing(
@@ -1128,61 +1697,168 @@ fn named_contact(text: &Text<'_>, out: &mut Findings<'_>) {
     }
 }
 
-/// Two capitalised words that are not calendar words or sentence openers: "Dana Whitfield".
-fn is_name_pair(text: &Text<'_>, i: usize) -> bool {
+/// Whether the local part of an address is a role's, not a person's: support, billing-team,
+/// no-reply, acmesupport.
+fn is_role_mailbox(local: &str) -> bool {
+    const ROLES: &[&str] = &[
+        "support",
+        "help",
+        "info",
+        "noreply",
+        "no",
+        "reply",
+        "team",
+        "hello",
+        "contact",
+        "billing",
+        "success",
+        "cs",
+        "service",
+        "care",
+        "admin",
+        "ops",
+        "status",
+        "incident",
+        "incidents",
+        "security",
+        "sales",
+        "accounts",
+        "account",
+        "orders",
+        "order",
+        "shipping",
+        "returns",
+        "feedback",
+        "customer",
+        "customers",
+        "helpdesk",
+        "notifications",
+        "alerts",
+        "office",
+        "hr",
+        "legal",
+        "privacy",
+        "operations",
+        "sre",
+        "engineering",
+        "donotreply",
+        "mail",
+        "postmaster",
+        "webmaster",
+        "enquiries",
+        "inquiries",
+        "questions",
+    ];
+    const INSIDE: &[&str] = &[
+        "support", "noreply", "billing", "helpdesk", "service", "incident", "status", "notif",
+    ];
+    local
+        .split(['.', '_', '-', '+'])
+        .any(|t| ROLES.iter().any(|r| t.eq_ignore_ascii_case(r)))
+        || INSIDE.iter().any(|n| {
+            local
+                .as_bytes()
+                .windows(n.len())
+                .any(|w| w.eq_ignore_ascii_case(n.as_bytes()))
+        })
+}
+
+/// A person's name at word `i`: two capitalised words ("Dana Whitfield") after a cue
+/// ("contact", "reply to me,", "Regards,") or on a signature line of their own, and not an
+/// organisation ("The Acme Cloud team", "Acme Cloud Support").
+fn names_a_person(text: &Text<'_>, i: usize) -> bool {
+    if !capitalised(text, i) || text.gap(i) != " " || !capitalised(text, i + 1) {
+        return false;
+    }
+    // A third capitalised word continues the name: "Mary Ann Smith".
+    let mut last = i + 1;
+    if text.gap(last) == " " && capitalised(text, last + 1) {
+        last += 1;
+    }
+    if (i > 0 && text.has(i - 1, ORG_BEFORE) && text.gap(i - 1).bytes().all(|c| c == b' '))
+        || (text.gap(last) == " " && text.has(last + 1, ORG_AFTER))
+        || (i..=last).any(|k| text.has(k, ORG_AFTER))
+    {
+        return false;
+    }
+    if (i.saturating_sub(6)..i).any(|k| text.has(k, NAME_CUE)) {
+        return true;
+    }
+    // A signature line: nothing before the name but a dash, and after it only the end of the
+    // line or a title ("Dana Whitfield, Head of Customer Success").
+    let raw = text.raw;
+    let start = text.at(i).start;
+    let line_start = raw[..start].rfind('\n').map_or(0, |p| p + 1);
+    let before_is_empty = raw[line_start..start]
+        .trim_matches(|c: char| c.is_whitespace() || matches!(c, '-' | '\u{2014}' | '\u{2013}'))
+        .is_empty();
+    let end = text.at(last).end;
+    let line_end = raw[end..].find('\n').map_or(raw.len(), |p| end + p);
+    let rest = raw[end..line_end].trim_start();
+    before_is_empty
+        && (rest.is_empty() || rest.starts_with([',', '(', '|', '-', '\u{2014}', '\u{2013}']))
+}
+
+/// A capitalised word that is not a calendar word or a sentence opener: "Dana", "Whitfield".
+fn capitalised(text: &Text<'_>, i: usize) -> bool {
     const NOT_NAMES: &[&str] = &[
         "The", "We", "Our", "Your", "You", "This", "That", "It", "If", "In", "On", "At", "A", "An",
         "Next", "Service", "Status", "Update", "Dear", "Hi", "Hello", "Thank", "Thanks", "What",
         "Why", "How", "Subject", "Best", "Regards", "Support", "Team", "Customer", "Success",
         "Incident", "Root", "Cause",
     ];
-    let capitalised = |w: &str| {
-        let mut c = w.chars();
-        c.next().is_some_and(|f| f.is_uppercase())
-            && w.len() >= 2
-            && c.all(|x| x.is_lowercase() || x == '-' || x == '\'')
-            && !NOT_NAMES.contains(&w)
-            && !WEEKDAYS.iter().any(|d| w.eq_ignore_ascii_case(d))
-            && !is_month(w)
-    };
-    let (Some(a), Some(b)) = (text.words.get(i), text.words.get(i + 1)) else {
-        return false;
-    };
-    let gap = &text.raw[a.end..b.start];
-    gap == " " && capitalised(&text.raw[a.clone()]) && capitalised(&text.raw[b.clone()])
+    let w = text.word(i);
+    let mut c = w.chars();
+    c.next().is_some_and(char::is_uppercase)
+        && w.len() >= 2
+        && c.all(|x| x.is_lowercase() || x == '-' || x == '\'')
+        && !text.has(i, WEEKDAY | MONTH)
+        && !NOT_NAMES.contains(&w)
 }
 
 /// The Flesch–Kincaid grade level of a text: 0.39 × words per sentence + 11.8 × syllables per
 /// word − 15.59. Lines are sentences of their own, so headings and bullets do not make one
 /// endless sentence.
 pub fn reading_grade(raw: &str) -> f64 {
-    let text = Text::new(raw);
-    let words: Vec<&str> = (0..text.words.len())
-        .map(|i| text.word(i))
-        .filter(|w| w.chars().any(char::is_alphabetic))
-        .collect();
-    if words.is_empty() {
+    grade(&Text::new(raw))
+}
+
+fn grade(text: &Text<'_>) -> f64 {
+    let (mut words, mut syllable_count, mut sentences) = (0usize, 0usize, 0usize);
+    for i in 0..text.len() {
+        let w = text.word(i);
+        if w.chars().any(char::is_alphabetic) {
+            words += 1;
+            syllable_count += syllables(w);
+        }
+        if text.ends_sentence(i) {
+            sentences += 1;
+        }
+    }
+    if words == 0 {
         return 0.0;
     }
-    let sentences = text.sentences().len().max(1);
-    let syllables: usize = words.iter().map(|w| syllables(w)).sum();
-    let w = words.len() as f64;
-    0.39 * (w / sentences as f64) + 11.8 * (syllables as f64 / w) - 15.59
+    let w = words as f64;
+    0.39 * (w / sentences.max(1) as f64) + 11.8 * (syllable_count as f64 / w) - 15.59
 }
 
 /// Syllables in an English word, by vowel groups with a silent final e: the usual heuristic.
 fn syllables(word: &str) -> usize {
-    let w = word.to_ascii_lowercase();
+    let b = word.as_bytes();
     let mut count = 0;
     let mut previous_vowel = false;
-    for c in w.chars() {
-        let vowel = matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'y');
+    for c in b {
+        let vowel = matches!(
+            c.to_ascii_lowercase(),
+            b'a' | b'e' | b'i' | b'o' | b'u' | b'y'
+        );
         if vowel && !previous_vowel {
             count += 1;
         }
         previous_vowel = vowel;
     }
-    if w.ends_with('e') && !w.ends_with("le") && count > 1 {
+    let ends = |s: &[u8]| b.len() >= s.len() && b[b.len() - s.len()..].eq_ignore_ascii_case(s);
+    if ends(b"e") && !ends(b"le") && count > 1 {
         count -= 1;
     }
     count.max(1)

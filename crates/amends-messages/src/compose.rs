@@ -38,14 +38,17 @@ pub struct Composer<'p> {
 #[derive(Default)]
 struct Cache {
     /// By zone name, then (locale, as-known-at instant).
-    incidents: HashMap<String, HashMap<(Locale, Timestamp), Value>>,
+    incidents: ByZone<(Locale, Timestamp), Value>,
     /// By zone name, then (locale, message): the step and the next update.
-    messages: HashMap<String, HashMap<(Locale, usize), (Value, Value)>>,
+    messages: ByZone<(Locale, usize), (Value, Value)>,
     senders: HashMap<Key, Value>,
     rca: HashMap<Locale, Value>,
     /// The last (account, contact): its account, contact and remediation values.
     account: Option<((usize, usize), [Value; 3])>,
 }
+
+/// Values by zone name first, so a lookup borrows the zone's name instead of allocating it.
+type ByZone<K, V> = HashMap<String, HashMap<K, V>>;
 
 /// A message's variables as engine values: the same names as [`Facts`] (a test keeps them
 /// equal), built from cached parts.
