@@ -1126,3 +1126,98 @@ fn escalation_steps_out_of_time_order_are_refused() {
         "escalation steps must be in time order: \"detection + 1m\" comes after \"detection + 30m\"",
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Templates and the message linter's settings.
+
+const ACK: &str = "script = \"outage/initial_contact\"\nsender = \"vp_support\"";
+
+#[test]
+fn a_template_takes_its_text_from_one_place() {
+    let source = broken(ACK, "script = \"outage/initial_contact\"\nbody = \"Hi\"");
+    let list = errors(&source);
+    assert_eq!(list.len(), 1, "{}", describe(&list));
+    assert_eq!(
+        list[0].message,
+        "a template takes its text from one place: `body`, `script` or `file`"
+    );
+    assert_one(
+        &broken(
+            ACK,
+            "script = \"outage/initial_contact\"\nsubject = \"Hello\"",
+        ),
+        "\"Hello\"",
+        "`subject` goes with an inline `body`; a script or file carries its own subject",
+    );
+}
+
+#[test]
+fn a_template_sender_and_purpose_must_be_known() {
+    let source = broken(
+        ACK,
+        "script = \"outage/initial_contact\"\nsender = \"vp_sales\"",
+    );
+    let list = errors(&source);
+    assert_eq!(list.len(), 1, "{}", describe(&list));
+    assert!(
+        list[0]
+            .message
+            .starts_with("no person \"vp_sales\" in [people]"),
+        "{}",
+        list[0].message
+    );
+    let source = broken(
+        ACK,
+        "script = \"outage/initial_contact\"\npurpose = \"sorry-note\"",
+    );
+    let list = errors(&source);
+    assert_eq!(list.len(), 1, "{}", describe(&list));
+    assert_eq!(place(&list[0]), position(&source, "\"sorry-note\""));
+    assert!(
+        list[0].message.contains("acknowledgment"),
+        "{}",
+        list[0].message
+    );
+}
+
+#[test]
+fn lint_levels_name_known_rules_and_levels() {
+    let source = broken(
+        "max_sms_segments = 3",
+        "max_sms_segments = 3\n\n[lint.levels]\nno-named-contact = \"deny\"\ngeneric-apologies = \"allow\"\nunexplained-jargon = \"off\"",
+    );
+    let list = errors(&source);
+    assert_eq!(list.len(), 2, "{}", describe(&list));
+    assert_eq!(place(&list[0]), position(&source, "generic-apologies"));
+    assert!(
+        list[0]
+            .message
+            .starts_with("no lint rule \"generic-apologies\"; the rules are: generic-apology,"),
+        "{}",
+        list[0].message
+    );
+    assert_eq!(place(&list[1]), position(&source, "\"off\""));
+    assert_eq!(
+        list[1].message,
+        "\"off\" is not a lint level; use allow, warn or deny"
+    );
+    assert_one(
+        &broken("max_reading_grade = 10", "max_reading_grade = 0"),
+        "0\nmax_sms",
+        "max_reading_grade must be at least 1",
+    );
+}
+
+#[test]
+fn lint_levels_and_limits_are_applied() {
+    use amends_core::lint::{Level, Rule};
+    let source = broken(
+        "max_sms_segments = 3",
+        "max_sms_segments = 2\n\n[lint.levels]\nno-named-contact = \"deny\"",
+    );
+    let pb = Playbook::parse(FILE, &source).expect("valid");
+    assert_eq!(pb.lint.max_sms_segments, 2);
+    assert_eq!(pb.lint.level(Rule::NoNamedContact), Level::Deny);
+    assert_eq!(pb.lint.level(Rule::GenericApology), Level::Deny);
+    assert_eq!(pb.lint.level(Rule::TooLong), Level::Warn);
+}

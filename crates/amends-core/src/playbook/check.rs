@@ -366,12 +366,14 @@ fn templates(
             (None, None, Some(file)) => TemplateSource::File(located(file)),
             (None, None, None) => TemplateSource::Described,
         };
-        if let (Some(key), Some(purpose)) = (c.key("template", &name), purpose) {
+        // A bad purpose is reported above; the template still exists, so the steps naming it
+        // get no knock-on "no template" errors.
+        if let Some(key) = c.key("template", &name) {
             out.insert(
                 key,
                 Template {
                     description,
-                    purpose,
+                    purpose: purpose.flatten(),
                     sender,
                     named_contact: t.named_contact,
                     source,
