@@ -4,18 +4,13 @@
 //!
 //! `cargo run --release -p amends-messages --example render_million [ACCOUNTS]`
 
+#[path = "../benches/fixture.rs"]
+mod fixture;
+
 use std::time::Instant;
 
-use amends_core::account;
-use amends_core::incident::Incident;
 use amends_core::plan::{self, Due};
-use amends_core::playbook::Playbook;
-use amends_messages::{Composer, Library, Rca, compile};
-
-const PLAYBOOK: &str = include_str!("../../../demo/playbook.toml");
-const ACCOUNTS: &str = include_str!("../../../demo/accounts.csv");
-const INCIDENT: &str = include_str!("../../../demo/incident.toml");
-const RCA: &str = include_str!("../../../demo/rca.toml");
+use amends_messages::Composer;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let n: usize = std::env::args()
@@ -23,30 +18,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|s| s.parse())
         .transpose()?
         .unwrap_or(250_000);
-    let playbook = Playbook::parse("demo/playbook.toml", PLAYBOOK)?;
-    let mut csv = String::with_capacity(n * 200);
-    let mut rows = ACCOUNTS.lines();
-    csv.push_str(rows.next().unwrap_or_default());
-    csv.push('\n');
-    let rows: Vec<&str> = rows.collect();
-    for i in 0..n {
-        let row = rows[i % rows.len()];
-        let rest = row.split_once(',').map_or(row, |(_, r)| r);
-        csv.push_str(&format!("acct-{i:07},{rest}\n"));
-    }
-    let accounts = account::parse_csv("synthetic.csv", &csv, &playbook)?;
-    let incident = Incident::parse_toml("demo/incident.toml", INCIDENT, &playbook, &accounts)?;
+    let f = fixture::fixture(n)?;
     let as_of = "2024-10-28T13:00:00Z".parse()?;
-    let plan = plan::plan(&playbook, &accounts, &incident, as_of)?;
-    let checked = compile(
-        &playbook,
-        "demo/playbook.toml",
-        PLAYBOOK,
-        &Library::bundled()?,
-        &mut |p: &str| Err(p.to_string()),
-    )?;
-    let rca = Rca::parse_toml("demo/rca.toml", RCA)?;
-    let composer = Composer::new(&plan, &checked.templates, Some(&rca));
+    let plan = plan::plan(&f.playbook, &f.accounts, &f.incident, as_of)?;
+    let composer = Composer::new(&plan, &f.checked.templates, Some(&f.rca));
     let steps: Vec<usize> = plan
         .account_messages()
         .filter(|(_, m)| matches!(m.due, Due::At(_)))
