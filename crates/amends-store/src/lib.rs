@@ -595,6 +595,176 @@ impl Store {
         Ok(after)
     }
 
+    // ----- root-cause summary and reviews ------------------------------------------------
+
+    /// An incident's root-cause summary, if one was written.
+    pub async fn rca(&self, incident: &str) -> Result<Option<RcaRow>> {
+        let row = sqlx::query(&format!(
+            "SELECT {RCA_COLUMNS} FROM rca_records WHERE incident_id = $1"
+        ))
+        .bind(incident.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(rca_row).transpose()
+    }
+
+    /// Writes (or rewrites) an incident's root-cause summary. Once it was sent it is what the
+    /// customers read, and it is refused.
+    pub async fn put_rca(
+        &self,
+        incident: &str,
+        record: &serde_json::Value,
+        actor: &str,
+    ) -> Result<RcaRow> {
+        let mut w = self.begin_write().await?;
+        require_incident(&mut w, incident).await?;
+        let before = fetch_rca(&mut w, incident).await?;
+        if let Some(sent) = before.as_ref().and_then(|b| b.sent_at.clone()) {
+            return Err(StoreError::Conflict(format!(
+                "the root-cause summary of {incident} was sent at {sent}; what customers read cannot be changed"
+            )));
+        }
+        let at = now();
+        sqlx::query(
+            "INSERT INTO rca_records (incident_id, record, written_at, written_by) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (incident_id) DO UPDATE SET \
+             record = excluded.record, written_at = excluded.written_at, written_by = excluded.written_by",
+        )
+        .bind(incident.to_string())
+        .bind(to_json(record)?)
+        .bind(at.clone())
+        .bind(actor.to_string())
+        .execute(&mut *w.tx)
+        .await?;
+        let after = RcaRow {
+            incident_id: incident.to_string(),
+            record: record.clone(),
+            written_at: at.clone(),
+            written_by: actor.to_string(),
+            sent_at: None,
+            sent_by: None,
+        };
+        w.audit(Record {
+            at,
+            actor: actor.to_string(),
+            action: "rca.write".into(),
+            subject: format!("incident/{incident}/rca"),
+            before: before.as_ref().map(to_json).transpose()?,
+            after: Some(to_json(&after)?),
+        })
+        .await?;
+        w.commit().await?;
+        Ok(after)
+    }
+
+    /// Records that the root-cause summary was sent to the affected accounts.
+    pub async fn mark_rca_sent(&self, incident: &str, actor: &str) -> Result<RcaRow> {
+        let mut w = self.begin_write().await?;
+        require_incident(&mut w, incident).await?;
+        let before = fetch_rca(&mut w, incident)
+            .await?
+            .ok_or_else(|| not_found("root-cause summary of incident", incident))?;
+        if let Some(sent) = &before.sent_at {
+            return Err(StoreError::Conflict(format!(
+                "the root-cause summary of {incident} was already recorded as sent at {sent}"
+            )));
+        }
+        let at = now();
+        sqlx::query("UPDATE rca_records SET sent_at = $1, sent_by = $2 WHERE incident_id = $3")
+            .bind(at.clone())
+            .bind(actor.to_string())
+            .bind(incident.to_string())
+            .execute(&mut *w.tx)
+            .await?;
+        let after = RcaRow {
+            sent_at: Some(at.clone()),
+            sent_by: Some(actor.to_string()),
+            ..before.clone()
+        };
+        w.audit(Record {
+            at,
+            actor: actor.to_string(),
+            action: "rca.sent".into(),
+            subject: format!("incident/{incident}/rca"),
+            before: Some(to_json(&before)?),
+            after: Some(to_json(&after)?),
+        })
+        .await?;
+        w.commit().await?;
+        Ok(after)
+    }
+
+    /// The closed review tasks of an incident, in the order they were closed.
+    pub async fn review_closures(&self, incident: &str) -> Result<Vec<ReviewClosureRow>> {
+        let rows = sqlx::query(
+            "SELECT incident_id, task, closed_at, closed_by, note FROM review_closures \
+             WHERE incident_id = $1 ORDER BY closed_at, task",
+        )
+        .bind(incident.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(review_closure_row).collect()
+    }
+
+    /// Closes a review task. A customer-facing task is refused until the root-cause summary
+    /// was sent: a post-incident review that stays internal is not a closed loop.
+    pub async fn close_review(&self, c: ReviewClosure) -> Result<ReviewClosureRow> {
+        let mut w = self.begin_write().await?;
+        require_incident(&mut w, &c.incident).await?;
+        if c.customer_facing {
+            let sent = fetch_rca(&mut w, &c.incident)
+                .await?
+                .and_then(|r| r.sent_at);
+            if sent.is_none() {
+                return Err(StoreError::Conflict(format!(
+                    "review {:?} is customer-facing: it closes once the root-cause summary of {} has been sent",
+                    c.task, c.incident
+                )));
+            }
+        }
+        let exists = sqlx::query("SELECT closed_at FROM review_closures WHERE incident_id = $1 AND task = $2")
+            .bind(c.incident.clone())
+            .bind(c.task.clone())
+            .fetch_optional(&mut *w.tx)
+            .await?;
+        if let Some(row) = exists {
+            let at: String = row.try_get("closed_at")?;
+            return Err(StoreError::Conflict(format!(
+                "review {:?} of {} was already closed at {at}",
+                c.task, c.incident
+            )));
+        }
+        let row = ReviewClosureRow {
+            incident_id: c.incident.clone(),
+            task: c.task.clone(),
+            closed_at: now(),
+            closed_by: c.actor.clone(),
+            note: c.note.clone(),
+        };
+        sqlx::query(
+            "INSERT INTO review_closures (incident_id, task, closed_at, closed_by, note) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(row.incident_id.clone())
+        .bind(row.task.clone())
+        .bind(row.closed_at.clone())
+        .bind(row.closed_by.clone())
+        .bind(row.note.clone())
+        .execute(&mut *w.tx)
+        .await?;
+        w.audit(Record {
+            at: row.closed_at.clone(),
+            actor: c.actor,
+            action: "review.close".into(),
+            subject: format!("incident/{}/review/{}", c.incident, c.task),
+            before: None,
+            after: Some(to_json(&row)?),
+        })
+        .await?;
+        w.commit().await?;
+        Ok(row)
+    }
+
     // ----- tokens -------------------------------------------------------------------------
 
     /// Stores a new API token (its hash only) and audits its creation.
@@ -951,6 +1121,48 @@ fn page_of<T>(
     };
     let items = rows[..keep].iter().map(map).collect::<Result<Vec<_>>>()?;
     Ok(Page { items, next })
+}
+
+const RCA_COLUMNS: &str = "incident_id, record, written_at, written_by, sent_at, sent_by";
+
+async fn require_incident(w: &mut WriteTx<'_>, incident: &str) -> Result<()> {
+    sqlx::query("SELECT id FROM incidents WHERE id = $1")
+        .bind(incident.to_string())
+        .fetch_optional(&mut *w.tx)
+        .await?
+        .map(|_| ())
+        .ok_or_else(|| not_found("incident", incident))
+}
+
+async fn fetch_rca(w: &mut WriteTx<'_>, incident: &str) -> Result<Option<RcaRow>> {
+    let row = sqlx::query(&format!(
+        "SELECT {RCA_COLUMNS} FROM rca_records WHERE incident_id = $1"
+    ))
+    .bind(incident.to_string())
+    .fetch_optional(&mut *w.tx)
+    .await?;
+    row.as_ref().map(rca_row).transpose()
+}
+
+fn rca_row(r: &AnyRow) -> Result<RcaRow> {
+    Ok(RcaRow {
+        incident_id: r.try_get("incident_id")?,
+        record: from_json(&r.try_get::<String, _>("record")?)?,
+        written_at: r.try_get("written_at")?,
+        written_by: r.try_get("written_by")?,
+        sent_at: r.try_get("sent_at")?,
+        sent_by: r.try_get("sent_by")?,
+    })
+}
+
+fn review_closure_row(r: &AnyRow) -> Result<ReviewClosureRow> {
+    Ok(ReviewClosureRow {
+        incident_id: r.try_get("incident_id")?,
+        task: r.try_get("task")?,
+        closed_at: r.try_get("closed_at")?,
+        closed_by: r.try_get("closed_by")?,
+        note: r.try_get("note")?,
+    })
 }
 
 fn not_found(what: &'static str, id: &str) -> StoreError {

@@ -8,16 +8,22 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 
 use crate::Backend;
 
-const SQLITE: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../migrations/sqlite/0001_init.sql"),
-)];
-const POSTGRES: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../migrations/postgres/0001_init.sql"),
-)];
+const SQLITE: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("../migrations/sqlite/0001_init.sql")),
+    (
+        2,
+        "reviews",
+        include_str!("../migrations/sqlite/0002_reviews.sql"),
+    ),
+];
+const POSTGRES: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("../migrations/postgres/0001_init.sql")),
+    (
+        2,
+        "reviews",
+        include_str!("../migrations/postgres/0002_reviews.sql"),
+    ),
+];
 
 /// Applies the migrations the database has not seen yet.
 pub(crate) async fn run(

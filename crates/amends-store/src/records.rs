@@ -289,3 +289,54 @@ pub struct Page<T> {
     /// Pass as `after` for the next page.
     pub next: Option<String>,
 }
+
+/// An incident's customer-facing root-cause summary as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RcaRow {
+    /// Incident id.
+    pub incident_id: String,
+    /// The summary (JSON, as checked when it was written).
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub record: serde_json::Value,
+    /// When it was last written.
+    pub written_at: String,
+    /// Who wrote it.
+    pub written_by: String,
+    /// When it was sent to the affected accounts; after that it cannot change.
+    pub sent_at: Option<String>,
+    /// Who recorded the sending.
+    pub sent_by: Option<String>,
+}
+
+/// A closed post-incident review task.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReviewClosureRow {
+    /// Incident id.
+    pub incident_id: String,
+    /// The playbook's review task id.
+    pub task: String,
+    /// When.
+    pub closed_at: String,
+    /// Who.
+    pub closed_by: String,
+    /// What was concluded, in a line.
+    pub note: Option<String>,
+}
+
+/// Closing a review task.
+#[derive(Debug, Clone)]
+pub struct ReviewClosure {
+    /// Incident id.
+    pub incident: String,
+    /// The playbook's review task id.
+    pub task: String,
+    /// Whether the task's result is for customers: it cannot close before the root-cause
+    /// summary was sent.
+    pub customer_facing: bool,
+    /// Who.
+    pub actor: String,
+    /// What was concluded.
+    pub note: Option<String>,
+}

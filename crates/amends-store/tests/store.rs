@@ -1564,3 +1564,78 @@ async fn two_stores_on_one_database_write_at_once(db: Db) {
     drop(stores);
     db.cleanup().await;
 }
+
+// ----- root-cause summary and reviews --------------------------------------------------------
+
+both! {
+    a_customer_facing_review_closes_only_after_the_rca_was_sent => sqlite_a_customer_facing_review_closes_only_after_the_rca_was_sent, postgres_a_customer_facing_review_closes_only_after_the_rca_was_sent;
+}
+
+async fn a_customer_facing_review_closes_only_after_the_rca_was_sent(db: Db) {
+    use amends_store::ReviewClosure;
+    let s = &db.store;
+    s.write_incident(change("INC-1", None, "declare", vec![rem("a", "10", true)]))
+        .await
+        .unwrap();
+    let close = |task: &str, customer_facing: bool| ReviewClosure {
+        incident: "INC-1".into(),
+        task: task.into(),
+        customer_facing,
+        actor: "token:agent".into(),
+        note: Some("done".into()),
+    };
+    // An internal task closes at once; closing it twice is a conflict.
+    s.close_review(close("internal_postmortem", false)).await.unwrap();
+    let e = s
+        .close_review(close("internal_postmortem", false))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::Conflict(_)), "{e:?}");
+
+    // The customer-facing task waits for the summary, then for its sending.
+    let audit = audit_count(s).await;
+    let e = s.close_review(close("customer_rca", true)).await.unwrap_err();
+    assert!(matches!(e, StoreError::Conflict(_)), "{e:?}");
+    assert!(e.to_string().contains("once the root-cause summary"), "{e}");
+    assert_eq!(audit_count(s).await, audit, "a refused closing writes nothing");
+    let e = s.mark_rca_sent("INC-1", "token:agent").await.unwrap_err();
+    assert!(matches!(e, StoreError::NotFound { .. }), "{e:?}");
+
+    let record = serde_json::json!({ "what_happened": "down", "why": "a change", "fixed": ["undone"], "prevention": [] });
+    s.put_rca("INC-1", &record, "token:agent").await.unwrap();
+    let edited = serde_json::json!({ "what_happened": "down for 4 hours", "why": "a change", "fixed": ["undone"], "prevention": [] });
+    s.put_rca("INC-1", &edited, "token:agent").await.unwrap();
+    assert!(s.close_review(close("customer_rca", true)).await.is_err());
+    let sent = s.mark_rca_sent("INC-1", "token:vp").await.unwrap();
+    assert_eq!(sent.record, edited);
+    assert_eq!(sent.sent_by.as_deref(), Some("token:vp"));
+    assert_eq!(s.rca("INC-1").await.unwrap(), Some(sent));
+
+    // What customers read cannot change, and it is sent once.
+    let e = s.put_rca("INC-1", &record, "token:agent").await.unwrap_err();
+    assert!(matches!(e, StoreError::Conflict(_)), "{e:?}");
+    assert!(s.mark_rca_sent("INC-1", "token:vp").await.is_err());
+
+    s.close_review(close("customer_rca", true)).await.unwrap();
+    let closed: Vec<String> = s
+        .review_closures("INC-1")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.task)
+        .collect();
+    assert_eq!(closed.len(), 2);
+    assert!(closed.contains(&"customer_rca".to_string()));
+    let actions: Vec<String> = audit_actions(s).await.into_iter().map(|(a, _)| a).collect();
+    for a in ["review.close", "rca.write", "rca.sent"] {
+        assert!(actions.iter().any(|x| x == a), "{a}: {actions:?}");
+    }
+    assert!(s.verify_audit().await.unwrap().is_ok());
+    let e = s.rca("INC-404").await.unwrap();
+    assert_eq!(e, None);
+    assert!(matches!(
+        s.put_rca("INC-404", &record, "x").await.unwrap_err(),
+        StoreError::NotFound { .. }
+    ));
+    db.cleanup().await;
+}
