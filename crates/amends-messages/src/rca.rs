@@ -37,88 +37,80 @@ pub struct Prevention {
     pub done: bool,
 }
 
-#[derive(serde::Deserialize)]
+/// A root-cause summary as written, before checking: the shape of the TOML file and of the
+/// HTTP API's body.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
-struct RawRca {
-    what_happened: Spanned<String>,
-    why: Spanned<String>,
-    fixed: Spanned<Vec<Spanned<String>>>,
-    prevention: Spanned<Vec<Spanned<RawPrevention>>>,
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RcaSpec {
+    /// What happened, in plain words.
+    pub what_happened: String,
+    /// Why it happened.
+    pub why: String,
+    /// What was fixed, at least one item.
+    pub fixed: Vec<String>,
+    /// What prevents a recurrence, at least one action with its date.
+    pub prevention: Vec<PreventionSpec>,
 }
 
-#[derive(serde::Deserialize)]
+/// One prevention action as written.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
-struct RawPrevention {
-    action: Spanned<String>,
-    by: Spanned<String>,
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PreventionSpec {
+    /// The action, in plain words.
+    pub action: String,
+    /// By when, `YYYY-MM-DD`.
+    pub by: String,
+    /// Whether it is already done.
     #[serde(default)]
-    done: bool,
+    pub done: bool,
 }
 
-impl Rca {
-    /// Parses an RCA file (TOML, see `docs/templates.md`), reporting every problem with its
-    /// line and column.
-    pub fn parse_toml(file: &str, text: &str) -> Result<Rca, Diagnostics> {
-        let raw: RawRca = toml::from_str(text).map_err(|e| {
-            Diagnostics(vec![Diagnostic::at(
-                file,
-                text,
-                e.span().unwrap_or(0..0),
-                e.message().trim().to_string(),
-            )])
-        })?;
+impl RcaSpec {
+    /// Checks the summary: every text filled in, at least one fix and one prevention action,
+    /// dates that parse. Problems come back with the path of their field
+    /// (`prevention[1].by`).
+    pub fn check(&self) -> Result<Rca, Vec<(String, String)>> {
         let mut problems = Vec::new();
-        let need = |problems: &mut Vec<Diagnostic>, s: &Spanned<String>, what: &str| {
-            if s.get_ref().trim().is_empty() {
-                problems.push(Diagnostic::at(
-                    file,
-                    text,
-                    s.span(),
-                    format!("{what} must not be empty"),
-                ));
+        let mut need = |path: String, s: &str, what: &str| {
+            if s.trim().is_empty() {
+                problems.push((path, format!("{what} must not be empty")));
             }
-            s.get_ref().trim().to_string()
+            s.trim().to_string()
         };
-        let what_happened = need(&mut problems, &raw.what_happened, "what_happened");
-        let why = need(&mut problems, &raw.why, "why");
-        let fixed: Vec<String> = raw
+        let what_happened = need("what_happened".into(), &self.what_happened, "what_happened");
+        let why = need("why".into(), &self.why, "why");
+        let fixed: Vec<String> = self
             .fixed
-            .get_ref()
             .iter()
-            .map(|f| need(&mut problems, f, "a fixed item"))
+            .enumerate()
+            .map(|(i, f)| need(format!("fixed[{i}]"), f, "a fixed item"))
             .collect();
         let mut prevention = Vec::new();
-        for p in raw.prevention.get_ref() {
-            let p = p.get_ref();
-            let action = need(&mut problems, &p.action, "a prevention action");
-            match p.by.get_ref().trim().parse::<Date>() {
+        let mut dates = Vec::new();
+        for (i, p) in self.prevention.iter().enumerate() {
+            let action = need(format!("prevention[{i}].action"), &p.action, "a prevention action");
+            match p.by.trim().parse::<Date>() {
                 Ok(by) => prevention.push(Prevention {
                     action,
                     by,
                     done: p.done,
                 }),
-                Err(_) => problems.push(Diagnostic::at(
-                    file,
-                    text,
-                    p.by.span(),
-                    format!("{:?} is not a date; write YYYY-MM-DD", p.by.get_ref()),
+                Err(_) => dates.push((
+                    format!("prevention[{i}].by"),
+                    format!("{:?} is not a date; write YYYY-MM-DD", p.by),
                 )),
             }
         }
-        if fixed.is_empty() {
-            problems.push(Diagnostic::at(
-                file,
-                text,
-                raw.fixed.span(),
-                "say at least one thing that was fixed",
-            ));
+        problems.extend(dates);
+        if self.fixed.is_empty() {
+            problems.push(("fixed".into(), "say at least one thing that was fixed".into()));
         }
-        if raw.prevention.get_ref().is_empty() {
-            problems.push(Diagnostic::at(
-                file,
-                text,
-                raw.prevention.span(),
-                "say at least one thing that prevents a recurrence, with its date",
+        if self.prevention.is_empty() {
+            problems.push((
+                "prevention".into(),
+                "say at least one thing that prevents a recurrence, with its date".into(),
             ));
         }
         if problems.is_empty() {
@@ -129,8 +121,75 @@ impl Rca {
                 prevention,
             })
         } else {
-            Err(Diagnostics(problems))
+            Err(problems)
         }
+    }
+}
+
+/// The TOML as written, with spans, to point errors at their place.
+#[derive(serde::Deserialize)]
+struct Located {
+    what_happened: Spanned<String>,
+    why: Spanned<String>,
+    fixed: Spanned<Vec<Spanned<String>>>,
+    prevention: Spanned<Vec<Spanned<LocatedPrevention>>>,
+}
+
+#[derive(serde::Deserialize)]
+struct LocatedPrevention {
+    action: Spanned<String>,
+    by: Spanned<String>,
+}
+
+impl Located {
+    /// The span of a field path from [`RcaSpec::check`].
+    fn span(&self, path: &str) -> std::ops::Range<usize> {
+        let index = |p: &str| {
+            p.split_once('[')
+                .and_then(|(_, rest)| rest.split_once(']'))
+                .and_then(|(n, _)| n.parse::<usize>().ok())
+        };
+        let prevention = |i: Option<usize>| i.and_then(|i| self.prevention.get_ref().get(i));
+        match path.split(['[', '.']).next().unwrap_or(path) {
+            "what_happened" => self.what_happened.span(),
+            "why" => self.why.span(),
+            "fixed" => index(path)
+                .and_then(|i| self.fixed.get_ref().get(i))
+                .map_or(self.fixed.span(), Spanned::span),
+            _ => match prevention(index(path)) {
+                Some(p) if path.ends_with(".by") => p.get_ref().by.span(),
+                Some(p) if path.ends_with(".action") => p.get_ref().action.span(),
+                Some(p) => p.span(),
+                None => self.prevention.span(),
+            },
+        }
+    }
+}
+
+impl Rca {
+    /// Parses an RCA file (TOML, see `docs/templates.md`), reporting every problem with its
+    /// line and column.
+    pub fn parse_toml(file: &str, text: &str) -> Result<Rca, Diagnostics> {
+        let syntax = |e: toml::de::Error| {
+            Diagnostics(vec![Diagnostic::at(
+                file,
+                text,
+                e.span().unwrap_or(0..0),
+                e.message().trim().to_string(),
+            )])
+        };
+        let spec: RcaSpec = toml::from_str(text).map_err(syntax)?;
+        let located: Located = toml::from_str(text).map_err(syntax)?;
+        spec.check().map_err(|problems| {
+            Diagnostics(
+                problems
+                    .into_iter()
+                    .map(|(path, message)| {
+                        Diagnostic::at(file, text, located.span(&path), message)
+                    })
+                    .collect(),
+            )
+        })
     }
 
     /// The summary as templates see it, dates in the reader's locale.

@@ -1,13 +1,14 @@
-//! The HTTP API: JSON endpoints for incidents, plans, remediations, approvals, accounts and
-//! the audit trail. Every handler names the least role it needs; every error is problem+json.
+//! The HTTP API: JSON endpoints for incidents, plans, remediations, approvals, the root-cause
+//! summary and review tasks, accounts and the audit trail. Every handler names the least role it needs; every error is problem+json.
 //! The OpenAPI document is generated from these handlers' annotations ([`ApiDoc`]).
 
 use amends_core::account::{self, AccountSpec};
 use amends_core::incident::IncidentSpec;
+use amends_messages::rca::RcaSpec;
 use amends_store::audit::{AuditEntry, Verified};
 use amends_store::{
     Decision, EventRow, ImportSummary, IncidentRow, IncidentStatus, PageRequest, PlanVersionRow,
-    RemediationRow, RemediationStatus,
+    RcaRow, RemediationRow, RemediationStatus, ReviewClosure, ReviewClosureRow,
 };
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
@@ -609,6 +610,201 @@ pub async fn audit_verify(
     ))
 }
 
+// ----- root-cause summary and reviews ------------------------------------------------------
+
+/// Closing a review task.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CloseReviewBody {
+    /// What was concluded, in a line.
+    pub note: Option<String>,
+}
+
+/// Recording that the root-cause summary was sent.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RcaSentBody {
+    /// When it went out (RFC 3339 with offset); now when absent. Not in the future.
+    pub sent_at: Option<String>,
+}
+
+/// The incident's customer-facing root-cause summary, and whether it was sent.
+#[utoipa::path(get, path = "/v1/incidents/{id}/rca", tag = "reviews", params(("id" = String, Path)), security(("token" = [])), responses(
+    (status = 200, body = RcaRow), (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[tracing::instrument(skip_all)]
+pub async fn get_rca(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<axum::Json<RcaRow>, ApiError> {
+    caller.require(Role::Viewer)?;
+    id_path(&id)?;
+    let store = &state.lifecycle.store;
+    store.incident(&id).await?;
+    store
+        .rca(&id)
+        .await?
+        .map(axum::Json)
+        .ok_or_else(|| ApiError::NotFound(format!("incident {id} has no root-cause summary yet")))
+}
+
+/// Writes the root-cause summary (entered once, rendered per account). Refused once sent.
+#[utoipa::path(put, path = "/v1/incidents/{id}/rca", tag = "reviews", params(("id" = String, Path)), request_body = RcaSpec, security(("token" = [])), responses(
+    (status = 200, body = RcaRow), (status = 400, body = Problem, content_type = "application/problem+json"),
+    (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 415, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+#[tracing::instrument(skip_all)]
+pub async fn put_rca(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(body): Json<RcaSpec>,
+) -> Result<axum::Json<RcaRow>, ApiError> {
+    caller.require(Role::Agent)?;
+    id_path(&id)?;
+    if let Err(problems) = body.check() {
+        let errors: Vec<FieldError> = problems
+            .into_iter()
+            .map(|(field, message)| FieldError { field, message })
+            .collect();
+        return Err(ApiError::Unprocessable {
+            detail: errors
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect::<Vec<_>>()
+                .join("; "),
+            errors,
+        });
+    }
+    let record = serde_json::to_value(&body).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(axum::Json(
+        state
+            .lifecycle
+            .store
+            .put_rca(&id, &record, &caller.actor())
+            .await?,
+    ))
+}
+
+/// Records that the root-cause summary was sent to the affected accounts; from then on it
+/// cannot change, and the customer-facing review can close.
+#[utoipa::path(post, path = "/v1/incidents/{id}/rca/sent", tag = "reviews", params(("id" = String, Path)), request_body = RcaSentBody, security(("token" = [])), responses(
+    (status = 200, body = RcaRow), (status = 400, body = Problem, content_type = "application/problem+json"),
+    (status = 401, body = Problem, content_type = "application/problem+json"), (status = 415, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json")))]
+#[tracing::instrument(skip_all)]
+pub async fn rca_sent(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(body): Json<RcaSentBody>,
+) -> Result<axum::Json<RcaRow>, ApiError> {
+    caller.require(Role::Agent)?;
+    id_path(&id)?;
+    let sent_at = match body.sent_at.as_deref() {
+        None => None,
+        Some(text) => {
+            let at = amends_core::time::parse_instant(text)
+                .map_err(|e| ApiError::field("sent_at", e.to_string()))?;
+            if at > jiff::Timestamp::now() {
+                return Err(ApiError::field("sent_at", "is in the future"));
+            }
+            Some(at.to_string())
+        }
+    };
+    Ok(axum::Json(
+        state
+            .lifecycle
+            .store
+            .mark_rca_sent(&id, &caller.actor(), sent_at)
+            .await?,
+    ))
+}
+
+/// The incident's review tasks from its current plan (`amends.plan/v1` `reviews`), each with
+/// `closed`: who closed it, when and why, or null.
+#[utoipa::path(get, path = "/v1/incidents/{id}/reviews", tag = "reviews", params(("id" = String, Path)), security(("token" = [])), responses(
+    (status = 200, body = Vec<Object>), (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[tracing::instrument(skip_all)]
+pub async fn list_reviews(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<axum::Json<Vec<serde_json::Value>>, ApiError> {
+    caller.require(Role::Viewer)?;
+    id_path(&id)?;
+    let store = &state.lifecycle.store;
+    let mut reviews = plan_reviews(&state, &id).await?;
+    let closures = store.review_closures(&id).await?;
+    for r in &mut reviews {
+        let closed = closures
+            .iter()
+            .find(|c| Some(c.task.as_str()) == r["id"].as_str())
+            .map(serde_json::to_value)
+            .transpose()
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        r["closed"] = closed.unwrap_or(serde_json::Value::Null);
+    }
+    Ok(axum::Json(reviews))
+}
+
+/// Closes a review task. A customer-facing task (the customer RCA) closes only after the
+/// root-cause summary was sent (409 before).
+#[utoipa::path(post, path = "/v1/incidents/{id}/reviews/{task}/close", tag = "reviews",
+    params(("id" = String, Path), ("task" = String, Path)), request_body = CloseReviewBody, security(("token" = [])), responses(
+    (status = 200, body = ReviewClosureRow), (status = 400, body = Problem, content_type = "application/problem+json"),
+    (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 415, body = Problem, content_type = "application/problem+json")))]
+#[tracing::instrument(skip_all)]
+pub async fn close_review(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, task)): Path<(String, String)>,
+    Json(body): Json<CloseReviewBody>,
+) -> Result<axum::Json<ReviewClosureRow>, ApiError> {
+    caller.require(Role::Agent)?;
+    id_path(&id)?;
+    let reviews = plan_reviews(&state, &id).await?;
+    let review = reviews
+        .iter()
+        .find(|r| r["id"].as_str() == Some(task.as_str()))
+        .ok_or_else(|| {
+            let known: Vec<&str> = reviews.iter().filter_map(|r| r["id"].as_str()).collect();
+            ApiError::NotFound(format!(
+                "incident {id} has no review task {task:?}; its tasks are: {}",
+                known.join(", ")
+            ))
+        })?;
+    let customer_facing = review["customer_facing"].as_bool().unwrap_or(true);
+    Ok(axum::Json(
+        state
+            .lifecycle
+            .store
+            .close_review(ReviewClosure {
+                incident: id,
+                task,
+                customer_facing,
+                actor: caller.actor(),
+                note: body.note.filter(|n| !n.trim().is_empty()),
+            })
+            .await?,
+    ))
+}
+
+/// The review tasks of the incident's current plan.
+async fn plan_reviews(state: &AppState, id: &str) -> Result<Vec<serde_json::Value>, ApiError> {
+    let doc = state.lifecycle.store.plan_document(id, None).await?;
+    let plan: serde_json::Value =
+        serde_json::from_str(&doc.plan).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(plan["reviews"].as_array().cloned().unwrap_or_default())
+}
+
 /// The generated OpenAPI 3.1 document.
 #[derive(OpenApi)]
 #[openapi(
@@ -617,11 +813,11 @@ pub async fn audit_verify(
         healthz, readyz, list_incidents, create_incident, get_incident, patch_incident,
         resolve_incident, reopen_incident, incident_events, incident_plans, incident_plan,
         list_remediations, approve, reject, list_accounts, get_account, import_accounts,
-        audit, audit_verify
+        audit, audit_verify, get_rca, put_rca, rca_sent, list_reviews, close_review
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&TokenScheme),
-    tags((name = "incidents"), (name = "plans"), (name = "remediations"), (name = "accounts"), (name = "audit"), (name = "ops"))
+    tags((name = "incidents"), (name = "plans"), (name = "remediations"), (name = "accounts"), (name = "reviews"), (name = "audit"), (name = "ops"))
 )]
 pub struct ApiDoc;
 

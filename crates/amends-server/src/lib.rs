@@ -67,6 +67,13 @@ pub fn app(state: AppState) -> Router {
                 .post(import_accounts)
                 .layer(DefaultBodyLimit::max(IMPORT_LIMIT)),
         )
+        .route("/v1/incidents/{id}/rca", get(get_rca).put(put_rca))
+        .route("/v1/incidents/{id}/rca/sent", post(rca_sent))
+        .route("/v1/incidents/{id}/reviews", get(list_reviews))
+        .route(
+            "/v1/incidents/{id}/reviews/{task}/close",
+            post(close_review),
+        )
         .route("/v1/accounts/{id}", get(get_account))
         .route("/v1/audit", get(audit))
         .route("/v1/audit/verify", get(audit_verify))

@@ -80,6 +80,16 @@ const ROUTES: &[Route] = &[
         "/v1/incidents/{id}/remediations/{account}/reject",
         Role::Approver,
     ),
+    // Written before it is read, and sent after it is written: the matrix walks in order.
+    route("PUT", "/v1/incidents/{id}/rca", Role::Agent),
+    route("GET", "/v1/incidents/{id}/rca", Role::Viewer),
+    route("POST", "/v1/incidents/{id}/rca/sent", Role::Agent),
+    route("GET", "/v1/incidents/{id}/reviews", Role::Viewer),
+    route(
+        "POST",
+        "/v1/incidents/{id}/reviews/{task}/close",
+        Role::Agent,
+    ),
     route("GET", "/v1/accounts", Role::Viewer),
     route("POST", "/v1/accounts", Role::Admin),
     route("GET", "/v1/accounts/{id}", Role::Viewer),
@@ -451,11 +461,24 @@ macro_rules! on_both_backends {
 
 on_both_backends!(
     worked_example_lifecycle,
+    rca_and_reviews,
     role_matrix,
     bad_input,
     openapi_documents_every_route,
     metrics_count_requests_by_route,
 );
+
+/// The worked example's root-cause summary (demo/rca.toml) as the API takes it.
+fn demo_rca() -> Value {
+    json!({
+        "what_happened": "On Tuesday, October 15, our service was unavailable for four hours.",
+        "why": "During planned maintenance a change to our main database had an error.",
+        "fixed": ["We undid the failed database change and brought the service back at 2:00 PM."],
+        "prevention": [
+            {"action": "A second engineer must approve every change to the live database.", "by": "2024-10-25", "done": true}
+        ]
+    })
+}
 
 // ----- 1. the worked example ---------------------------------------------------------------
 
@@ -829,6 +852,9 @@ fn body_for(route: &Route, caller: Role) -> Option<Value> {
             Some(json!({"reason": "role test"}))
         }
         ("POST", "/v1/accounts") => Some(json!([])),
+        ("PUT", p) if p.ends_with("/rca") => Some(demo_rca()),
+        ("POST", p) if p.ends_with("/close") => Some(json!({"note": "role test"})),
+        ("POST", p) if p.ends_with("/rca/sent") => Some(json!({})),
         _ => None,
     }
 }
@@ -871,7 +897,8 @@ async fn role_matrix(app: &App) {
                     INC
                 },
             )
-            .replace("{account}", "acct-0031");
+            .replace("{account}", "acct-0031")
+            .replace("{task}", "internal_postmortem");
         let what = format!("{} {}", route.method, route.path);
         let anonymous = body_for(route, Role::Viewer);
         // No token, an unknown token, another scheme.
@@ -968,6 +995,206 @@ async fn role_matrix(app: &App) {
     }
     assert_eq!(app.call("GET", "/healthz", None, None).await.text, "ok");
     assert_eq!(app.call("GET", "/readyz", None, None).await.text, "ready");
+}
+
+// ----- the root-cause summary and the review tasks -------------------------------------------
+
+/// The customer RCA review closes only after the summary was written and sent; the summary is
+/// checked field by field and frozen once sent; everything is audited.
+async fn rca_and_reviews(app: &App) {
+    let t = &app.t;
+    let mut resolved = demo_incident(&["enterprise", "growth"]);
+    resolved["resolved_at"] = json!("2024-10-15T14:00:00-04:00");
+    let r = app
+        .call("POST", "/v1/incidents", Some(&t.agent), Some(&resolved))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{r}");
+    let base = format!("/v1/incidents/{INC}");
+
+    // The review tasks come from the plan, with their due dates, all open.
+    let r = app.get(&format!("{base}/reviews"), &t.viewer).await;
+    assert_eq!(r.status, StatusCode::OK, "{r}");
+    let ids: Vec<&str> = r
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "internal_postmortem",
+            "customer_rca",
+            "prevention_verified",
+            "remediation_outcome"
+        ]
+    );
+    let rca_task = &r.json[1];
+    assert_eq!(rca_task["customer_facing"], true);
+    assert_eq!(rca_task["due"], "2024-10-22T18:00:00Z");
+    assert!(
+        r.json
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|v| v["closed"].is_null()),
+        "{r}"
+    );
+
+    let close = |task: &str| format!("{base}/reviews/{task}/close");
+    let note = json!({"note": "sent to all 180 accounts"});
+    let before = app.written().await;
+    let r = app
+        .call("POST", &close("customer_rca"), Some(&t.agent), Some(&note))
+        .await;
+    assert_problem(
+        &r,
+        StatusCode::CONFLICT,
+        None,
+        "closing the customer RCA before it exists",
+    );
+    assert!(
+        r.json["detail"]
+            .as_str()
+            .unwrap()
+            .contains("once the root-cause summary"),
+        "{r}"
+    );
+    assert_eq!(
+        app.written().await,
+        before,
+        "a refused closing writes nothing"
+    );
+    let r = app
+        .call("POST", &close("no_such_task"), Some(&t.agent), Some(&note))
+        .await;
+    assert_problem(&r, StatusCode::NOT_FOUND, None, "an unknown task");
+    assert!(
+        r.json["detail"]
+            .as_str()
+            .unwrap()
+            .contains("its tasks are: internal_postmortem"),
+        "{r}"
+    );
+    let r = app
+        .call(
+            "POST",
+            &close("internal_postmortem"),
+            Some(&t.agent),
+            Some(&note),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "an internal task closes at once: {r}"
+    );
+
+    // A bad summary is refused field by field, and nothing is written.
+    let mut bad = demo_rca();
+    bad["fixed"] = json!([]);
+    bad["prevention"][0]["by"] = json!("next week");
+    let r = app
+        .call("PUT", &format!("{base}/rca"), Some(&t.agent), Some(&bad))
+        .await;
+    assert_problem(
+        &r,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("prevention[0].by"),
+        "a bad summary",
+    );
+    assert_problem(
+        &r,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("fixed"),
+        "a bad summary",
+    );
+    let r = app.get(&format!("{base}/rca"), &t.viewer).await;
+    assert_problem(&r, StatusCode::NOT_FOUND, None, "no summary yet");
+    let sent = json!({"sent_at": "2024-10-22T14:00:00-04:00"});
+    let sent_url = format!("{base}/rca/sent");
+    let r = app
+        .call("POST", &sent_url, Some(&t.agent), Some(&sent))
+        .await;
+    assert_problem(
+        &r,
+        StatusCode::NOT_FOUND,
+        None,
+        "sending what does not exist",
+    );
+
+    // Written, then still not closable until sent; sent, then frozen and closable.
+    let r = app
+        .call(
+            "PUT",
+            &format!("{base}/rca"),
+            Some(&t.agent),
+            Some(&demo_rca()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{r}");
+    assert_eq!(r.json["record"], demo_rca());
+    assert!(r.json["sent_at"].is_null(), "{r}");
+    let r = app
+        .call("POST", &close("customer_rca"), Some(&t.agent), Some(&note))
+        .await;
+    assert_problem(&r, StatusCode::CONFLICT, None, "closing before it was sent");
+    let future = json!({"sent_at": "2999-01-01T00:00:00Z"});
+    let r = app
+        .call("POST", &sent_url, Some(&t.agent), Some(&future))
+        .await;
+    assert_problem(
+        &r,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("sent_at"),
+        "sent in the future",
+    );
+    let r = app
+        .call("POST", &sent_url, Some(&t.agent), Some(&sent))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{r}");
+    assert_eq!(r.json["sent_at"], "2024-10-22T18:00:00Z", "{r}");
+    let r = app
+        .call(
+            "PUT",
+            &format!("{base}/rca"),
+            Some(&t.agent),
+            Some(&demo_rca()),
+        )
+        .await;
+    assert_problem(
+        &r,
+        StatusCode::CONFLICT,
+        None,
+        "rewriting what customers read",
+    );
+    let r = app
+        .call("POST", &close("customer_rca"), Some(&t.agent), Some(&note))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{r}");
+    assert_eq!(r.json["note"], "sent to all 180 accounts");
+
+    let r = app.get(&format!("{base}/reviews"), &t.viewer).await;
+    let closed: Vec<bool> = r
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| !v["closed"].is_null())
+        .collect();
+    assert_eq!(closed, [true, true, false, false], "{r}");
+    let actions: Vec<String> = app
+        .store
+        .audit_entries(0, 1_000_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.record.action)
+        .collect();
+    for a in ["rca.write", "rca.sent", "review.close"] {
+        assert!(actions.iter().any(|x| x == a), "{a} audited: {actions:?}");
+    }
 }
 
 // ----- 3. bad input ------------------------------------------------------------------------

@@ -657,8 +657,14 @@ impl Store {
         Ok(after)
     }
 
-    /// Records that the root-cause summary was sent to the affected accounts.
-    pub async fn mark_rca_sent(&self, incident: &str, actor: &str) -> Result<RcaRow> {
+    /// Records that the root-cause summary was sent to the affected accounts, at `sent_at`
+    /// (RFC 3339; now when `None`).
+    pub async fn mark_rca_sent(
+        &self,
+        incident: &str,
+        actor: &str,
+        sent_at: Option<String>,
+    ) -> Result<RcaRow> {
         let mut w = self.begin_write().await?;
         require_incident(&mut w, incident).await?;
         let before = fetch_rca(&mut w, incident)
@@ -669,7 +675,7 @@ impl Store {
                 "the root-cause summary of {incident} was already recorded as sent at {sent}"
             )));
         }
-        let at = now();
+        let at = sent_at.unwrap_or_else(now);
         sqlx::query("UPDATE rca_records SET sent_at = $1, sent_by = $2 WHERE incident_id = $3")
             .bind(at.clone())
             .bind(actor.to_string())
@@ -682,7 +688,7 @@ impl Store {
             ..before.clone()
         };
         w.audit(Record {
-            at,
+            at: now(),
             actor: actor.to_string(),
             action: "rca.sent".into(),
             subject: format!("incident/{incident}/rca"),
@@ -722,11 +728,13 @@ impl Store {
                 )));
             }
         }
-        let exists = sqlx::query("SELECT closed_at FROM review_closures WHERE incident_id = $1 AND task = $2")
-            .bind(c.incident.clone())
-            .bind(c.task.clone())
-            .fetch_optional(&mut *w.tx)
-            .await?;
+        let exists = sqlx::query(
+            "SELECT closed_at FROM review_closures WHERE incident_id = $1 AND task = $2",
+        )
+        .bind(c.incident.clone())
+        .bind(c.task.clone())
+        .fetch_optional(&mut *w.tx)
+        .await?;
         if let Some(row) = exists {
             let at: String = row.try_get("closed_at")?;
             return Err(StoreError::Conflict(format!(

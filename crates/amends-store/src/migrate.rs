@@ -9,7 +9,11 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use crate::Backend;
 
 const SQLITE: &[(i64, &str, &str)] = &[
-    (1, "init", include_str!("../migrations/sqlite/0001_init.sql")),
+    (
+        1,
+        "init",
+        include_str!("../migrations/sqlite/0001_init.sql"),
+    ),
     (
         2,
         "reviews",
@@ -17,7 +21,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
     ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
-    (1, "init", include_str!("../migrations/postgres/0001_init.sql")),
+    (
+        1,
+        "init",
+        include_str!("../migrations/postgres/0001_init.sql"),
+    ),
     (
         2,
         "reviews",

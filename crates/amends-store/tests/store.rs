@@ -350,7 +350,7 @@ async fn migrations_are_idempotent(db: Db) {
                 .unwrap();
         rows.into_iter().map(|(v,)| v).collect()
     };
-    assert_eq!(applied, vec![1], "each migration is recorded once");
+    assert_eq!(applied, vec![1, 2], "each migration is recorded once");
     again.ping().await.unwrap();
     drop((again, third));
     db.cleanup().await;
@@ -1585,7 +1585,9 @@ async fn a_customer_facing_review_closes_only_after_the_rca_was_sent(db: Db) {
         note: Some("done".into()),
     };
     // An internal task closes at once; closing it twice is a conflict.
-    s.close_review(close("internal_postmortem", false)).await.unwrap();
+    s.close_review(close("internal_postmortem", false))
+        .await
+        .unwrap();
     let e = s
         .close_review(close("internal_postmortem", false))
         .await
@@ -1594,11 +1596,21 @@ async fn a_customer_facing_review_closes_only_after_the_rca_was_sent(db: Db) {
 
     // The customer-facing task waits for the summary, then for its sending.
     let audit = audit_count(s).await;
-    let e = s.close_review(close("customer_rca", true)).await.unwrap_err();
+    let e = s
+        .close_review(close("customer_rca", true))
+        .await
+        .unwrap_err();
     assert!(matches!(e, StoreError::Conflict(_)), "{e:?}");
     assert!(e.to_string().contains("once the root-cause summary"), "{e}");
-    assert_eq!(audit_count(s).await, audit, "a refused closing writes nothing");
-    let e = s.mark_rca_sent("INC-1", "token:agent").await.unwrap_err();
+    assert_eq!(
+        audit_count(s).await,
+        audit,
+        "a refused closing writes nothing"
+    );
+    let e = s
+        .mark_rca_sent("INC-1", "token:agent", None)
+        .await
+        .unwrap_err();
     assert!(matches!(e, StoreError::NotFound { .. }), "{e:?}");
 
     let record = serde_json::json!({ "what_happened": "down", "why": "a change", "fixed": ["undone"], "prevention": [] });
@@ -1606,15 +1618,22 @@ async fn a_customer_facing_review_closes_only_after_the_rca_was_sent(db: Db) {
     let edited = serde_json::json!({ "what_happened": "down for 4 hours", "why": "a change", "fixed": ["undone"], "prevention": [] });
     s.put_rca("INC-1", &edited, "token:agent").await.unwrap();
     assert!(s.close_review(close("customer_rca", true)).await.is_err());
-    let sent = s.mark_rca_sent("INC-1", "token:vp").await.unwrap();
+    let sent = s
+        .mark_rca_sent("INC-1", "token:vp", Some("2024-10-22T18:00:00Z".into()))
+        .await
+        .unwrap();
+    assert_eq!(sent.sent_at.as_deref(), Some("2024-10-22T18:00:00Z"));
     assert_eq!(sent.record, edited);
     assert_eq!(sent.sent_by.as_deref(), Some("token:vp"));
     assert_eq!(s.rca("INC-1").await.unwrap(), Some(sent));
 
     // What customers read cannot change, and it is sent once.
-    let e = s.put_rca("INC-1", &record, "token:agent").await.unwrap_err();
+    let e = s
+        .put_rca("INC-1", &record, "token:agent")
+        .await
+        .unwrap_err();
     assert!(matches!(e, StoreError::Conflict(_)), "{e:?}");
-    assert!(s.mark_rca_sent("INC-1", "token:vp").await.is_err());
+    assert!(s.mark_rca_sent("INC-1", "token:vp", None).await.is_err());
 
     s.close_review(close("customer_rca", true)).await.unwrap();
     let closed: Vec<String> = s
