@@ -364,22 +364,24 @@ impl Findings<'_> {
 
 // ----- the text, as words ----------------------------------------------------------------
 
-/// One word of the text: where it is, its folded form (ASCII lowercase, typographic
-/// apostrophes made plain) and the classes the lexicon gives it.
+/// One word of the text: where it is and the classes the lexicon gives it.
 struct Word {
     at: Range<usize>,
-    key: Range<usize>,
     flags: u32,
+    /// The folded word packed as the lexicon packs it; (0, 0) when it cannot be.
+    packed: (u64, u64),
 }
 
 /// The text with its words (letters, digits and inner apostrophes or hyphens), kept as byte
-/// ranges so findings point into the original. Each word is folded and looked up once, so the
-/// rules compare words with a length check and a byte compare, and test word classes with a
-/// bit.
+/// ranges so findings point into the original. Each word is looked up once in the lexicon, so
+/// the rules test word classes with a bit and compare words only where a class says a phrase
+/// may start.
 struct Text<'t> {
     raw: &'t str,
     words: Vec<Word>,
-    folded: String,
+    /// Which rare characters the text holds ([`mark`]), so the rules that look for them skip
+    /// texts without them.
+    marks: u16,
 }
 
 impl<'t> Text<'t> {
@@ -388,58 +390,102 @@ impl<'t> Text<'t> {
         let mut text = Text {
             raw,
             words: Vec::with_capacity(raw.len() / 5 + 1),
-            folded: String::with_capacity(raw.len()),
+            marks: 0,
         };
-        let mut start: Option<usize> = None;
+        let b = raw.as_bytes();
+        let alphanumeric_at = |i: usize| match b.get(i) {
+            Some(c) if c.is_ascii() => c.is_ascii_alphanumeric(),
+            Some(_) => char_at(raw, i).is_some_and(|(c, _)| c.is_alphanumeric()),
+            None => false,
+        };
         let mut i = 0;
-        while let Some((c, len)) = char_at(raw, i) {
-            let inner = matches!(c, '\'' | '\u{2019}' | '-')
-                && start.is_some()
-                && char_at(raw, i + len).is_some_and(|(n, _)| n.is_alphanumeric());
-            if c.is_alphanumeric() || inner {
-                start.get_or_insert(i);
-            } else if let Some(s) = start.take() {
-                text.push(s..i, lexicon);
+        while i < b.len() {
+            // The start of a word: ASCII is read byte by byte, anything else as a char.
+            if b[i].is_ascii() {
+                if !b[i].is_ascii_alphanumeric() {
+                    text.marks |= mark(b, i);
+                    i += 1;
+                    continue;
+                }
+            } else {
+                let Some((c, len)) = char_at(raw, i) else {
+                    break;
+                };
+                if !c.is_alphanumeric() {
+                    if c == '€' {
+                        text.marks |= MARK_EURO;
+                    }
+                    i += len;
+                    continue;
+                }
             }
-            i += len;
+            // Its end: letters and digits, and apostrophes or hyphens between them.
+            let start = i;
+            let mut ascii = true;
+            while let Some(&c) = b.get(i) {
+                if c.is_ascii_alphanumeric()
+                    || (matches!(c, b'\'' | b'-') && alphanumeric_at(i + 1))
+                {
+                    i += 1;
+                    continue;
+                }
+                if c.is_ascii() {
+                    break;
+                }
+                let Some((c, len)) = char_at(raw, i) else {
+                    break;
+                };
+                if !(c.is_alphanumeric() || (c == '\u{2019}' && alphanumeric_at(i + len))) {
+                    break;
+                }
+                ascii = false;
+                i += len;
+            }
+            if let Some(last) = text.words.last_mut()
+                && ends_sentence(&raw[last.at.end..start])
+            {
+                last.flags |= SENTENCE_END;
+            }
+            text.push(start..i, ascii, lexicon);
         }
-        if let Some(s) = start {
-            text.push(s..raw.len(), lexicon);
+        if let Some(last) = text.words.last_mut() {
+            last.flags |= SENTENCE_END;
         }
         text
     }
 
-    fn push(&mut self, at: Range<usize>, lexicon: &Lexicon) {
-        let from = self.folded.len();
+    fn push(&mut self, at: Range<usize>, ascii: bool, lexicon: &Lexicon) {
         let word = &self.raw[at.clone()];
-        let flags = if word.is_ascii() {
-            // Fold and pack in one pass.
-            let (mut lo, mut hi) = (0u64, 0u64);
-            for (k, c) in word.bytes().enumerate() {
-                let c = c.to_ascii_lowercase();
-                self.folded.push(char::from(c));
-                if k < 8 {
-                    lo |= u64::from(c) << (8 * k);
-                } else if k < LEXICON_MAX {
-                    hi |= u64::from(c) << (8 * (k - 8));
-                }
-            }
-            if word.len() <= LEXICON_MAX {
-                lexicon.lookup((lo, hi))
+        let b = word.as_bytes();
+        let (flags, packed) = if ascii {
+            // Fold and pack in registers: no lexicon word is longer than LEXICON_MAX.
+            if b.len() <= LEXICON_MAX {
+                let packed = pack_ascii(self.raw.as_bytes(), at.start, b.len());
+                (lexicon.lookup(packed), packed)
             } else {
-                0
+                (0, (0, 0))
             }
         } else {
+            // A typographic apostrophe ("we’ve") reads as a plain one.
+            let mut buf = [0u8; LEXICON_MAX];
+            let mut n = 0;
+            let mut plain = true;
             for c in word.chars() {
-                self.folded.push(match c {
-                    '\u{2019}' => '\'',
-                    c => c.to_ascii_lowercase(),
-                });
+                let c = if c == '\u{2019}' { '\'' } else { c };
+                match (u8::try_from(c), buf.get_mut(n)) {
+                    (Ok(c), Some(slot)) if c.is_ascii() => *slot = c.to_ascii_lowercase(),
+                    _ => {
+                        plain = false;
+                        break;
+                    }
+                }
+                n += 1;
             }
-            lexicon.flags(&self.folded[from..])
+            let packed = if plain { pack(&buf[..n]) } else { None };
+            let flags = packed.map_or(0, |p| lexicon.lookup(p));
+            (NON_ASCII | flags, packed.unwrap_or((0, 0)))
         };
-        let key = from..self.folded.len();
-        self.words.push(Word { at, key, flags });
+        self.words.push(Word { at, flags, packed });
     }
 
     fn len(&self) -> usize {
@@ -456,11 +502,33 @@ impl<'t> Text<'t> {
         self.words.get(i).map_or("", |w| &self.raw[w.at.clone()])
     }
 
-    /// Word `i` folded: ASCII lowercase, with plain apostrophes.
-    fn key(&self, i: usize) -> &str {
-        self.words
-            .get(i)
-            .map_or("", |w| &self.folded[w.key.clone()])
+    /// Whether word `i`, folded (ASCII lowercase, plain apostrophes), is `w`, or starts with it
+    /// when `prefix`.
+    fn folds_to(&self, i: usize, w: &[u8], prefix: bool) -> bool {
+        let Some(word) = self.words.get(i) else {
+            return false;
+        };
+        let raw = &self.raw[word.at.clone()];
+        if word.flags & NON_ASCII == 0 {
+            let b = raw.as_bytes();
+            let b = if prefix {
+                b.get(..w.len()).unwrap_or(b)
+            } else {
+                b
+            };
+            return b.len() == w.len()
+                && b.iter().zip(w).all(|(x, y)| x.to_ascii_lowercase() == *y);
+        }
+        let mut expected = w.iter();
+        for c in raw.chars() {
+            let c = if c == '\u{2019}' { '\'' } else { c };
+            match expected.next() {
+                Some(&e) if u8::try_from(c).is_ok_and(|c| c.to_ascii_lowercase() == e) => {}
+                None if prefix => return true,
+                _ => return false,
+            }
+        }
+        expected.next().is_none()
     }
 
     /// Whether word `i` is of any of the lexicon's `classes`.
@@ -471,12 +539,16 @@ impl<'t> Text<'t> {
     /// Whether word `i` is `w` (lowercase, plain apostrophes), ignoring ASCII case and the
     /// kind of apostrophe.
     fn is(&self, i: usize, w: &str) -> bool {
-        same(self.key(i).as_bytes(), w.as_bytes())
+        self.folds_to(i, w.as_bytes(), false)
     }
 
     fn is_any(&self, i: usize, ws: &[&str]) -> bool {
-        let key = self.key(i).as_bytes();
-        ws.iter().any(|w| same(key, w.as_bytes()))
+        ws.iter().any(|w| self.is(i, w))
+    }
+
+    /// Whether word `i`, folded, starts with `prefix`.
+    fn starts(&self, i: usize, prefix: &str) -> bool {
+        self.folds_to(i, prefix.as_bytes(), true)
     }
 
     /// The text between words `i` and `i + 1`.
@@ -489,19 +561,25 @@ impl<'t> Text<'t> {
 
     /// Whether the phrase (lowercase words separated by spaces) starts at word `i`.
     fn phrase_at(&self, i: usize, phrase: &str) -> bool {
-        // Most candidates differ in the first word: check it without splitting.
-        let key = self.key(i).as_bytes();
-        let p = phrase.as_bytes();
-        if !matches!(p.get(key.len()), None | Some(b' '))
-            || !p.get(..key.len()).is_some_and(|f| same(f, key))
-        {
-            return false;
+        self.phrase_rest_at(i, phrase.as_bytes(), 0)
+    }
+
+    /// Whether the phrase's words from byte `from` on are the words from word `k` on.
+    fn phrase_rest_at(&self, mut k: usize, p: &[u8], mut from: usize) -> bool {
+        // Walk the phrase's bytes word by word; no splitting, no search.
+        loop {
+            let end = p[from..]
+                .iter()
+                .position(|&c| c == b' ')
+                .map_or(p.len(), |n| from + n);
+            if !self.folds_to(k, &p[from..end], false) {
+                return false;
+            }
+            if end == p.len() {
+                return true;
+            }
+            (from, k) = (end + 1, k + 1);
         }
-        phrase
-            .split(' ')
-            .enumerate()
-            .skip(1)
-            .all(|(k, w)| self.is(i + k, w))
     }
 
     /// Every match of any phrase, as (phrase, byte range, first word). `class` is the lexicon
@@ -511,14 +589,21 @@ impl<'t> Text<'t> {
         class: u32,
         phrases: &[&'p str],
     ) -> Vec<(&'p str, Range<usize>, usize)> {
+        let lexicon = lexicon();
         let mut out = Vec::new();
-        for i in 0..self.len() {
-            if !self.has(i, class) {
+        for (i, w) in self.words.iter().enumerate() {
+            if w.flags & class == 0 {
                 continue;
             }
-            for p in phrases {
-                if self.phrase_at(i, p) {
-                    let last = i + p.split(' ').count() - 1;
+            for p in lexicon
+                .phrases_from(class, w.packed)
+                .iter()
+                .filter_map(|&k| phrases.get(k))
+            {
+                // The first word matched by its packed form.
+                let rest = p.bytes().position(|c| c == b' ');
+                if rest.is_none_or(|n| self.phrase_rest_at(i + 1, p.as_bytes(), n + 1)) {
+                    let last = i + words_in(p) - 1;
                     out.push((*p, self.at(i).start..self.at(last).end, i));
                 }
             }
@@ -527,24 +612,16 @@ impl<'t> Text<'t> {
     }
 
     fn has_any_phrase(&self, class: u32, phrases: &[&str]) -> bool {
-        (0..self.len()).any(|i| self.has(i, class) && phrases.iter().any(|p| self.phrase_at(i, p)))
+        !self.find_phrases(class, phrases).is_empty()
     }
 
     /// Whether a sentence ends after word `i`: at `.`, `!` or `?` followed by a space or the
     /// end (not inside `example.com` or `$1,806.45`), at a line break (bullets and headings
     /// are sentences of their own), and at the last word.
     fn ends_sentence(&self, i: usize) -> bool {
-        if i + 1 >= self.len() {
-            return true;
-        }
-        let between = self.gap(i);
-        if between.bytes().any(|c| c == b'\n') {
-            return true;
-        }
-        between
-            .trim_start_matches(['"', '\u{201d}', ')', '\''])
-            .starts_with(['.', '!', '?'])
-            && between.bytes().any(|c| c.is_ascii_whitespace())
+        self.words
+            .get(i)
+            .is_none_or(|w| w.flags & SENTENCE_END != 0)
     }
 
     fn names_date_and_time(&self) -> bool {
@@ -620,19 +697,22 @@ impl<'t> Text<'t> {
 
     fn names_a_remedy(&self) -> bool {
         (0..self.len()).any(|i| {
-            let key = self.key(i);
-            if !REMEDY_STEMS.iter().any(|s| key.starts_with(s)) {
+            // Every stem starts with one of these letters.
+            let first = self.word(i).as_bytes().first().map(u8::to_ascii_lowercase);
+            if !matches!(first, Some(b'c' | b'r' | b'd' | b'w' | b'e'))
+                || !REMEDY_STEMS.iter().any(|s| self.starts(i, s))
+            {
                 return false;
             }
-            if key.starts_with("credit") {
+            if self.starts(i, "credit") {
                 // A credit card, limit or score is not a credit to the account.
-                return !key.starts_with("credit-")
+                return !self.starts(i, "credit-")
                     && !self.is_any(
                         i + 1,
                         &["card", "cards", "limit", "score", "check", "union"],
                     );
             }
-            if key.starts_with("exten") {
+            if self.starts(i, "exten") {
                 // "We extended your trial", not "an extended outage".
                 return (i + 1..i + 4).any(|k| self.is_any(k, EXTENDED_THINGS));
             }
@@ -641,10 +721,48 @@ impl<'t> Text<'t> {
     }
 }
 
-/// Byte equality written out: the words compared are a few bytes long, shorter than the call
-/// to `memcmp` that `==` makes.
-fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+/// The number of words of a phrase.
+fn words_in(phrase: &str) -> usize {
+    1 + phrase.bytes().filter(|&c| c == b' ').count()
+}
+
+const MARK_OPEN_BRACE: u16 = 1 << 0;
+const MARK_CLOSE_BRACE: u16 = 1 << 1;
+const MARK_PERCENT: u16 = 1 << 2;
+const MARK_BRACKET: u16 = 1 << 3;
+const MARK_PAREN: u16 = 1 << 4;
+const MARK_DOLLAR: u16 = 1 << 5;
+const MARK_AT: u16 = 1 << 6;
+const MARK_EURO: u16 = 1 << 7;
+const MARK_SPACE_COMMA: u16 = 1 << 8;
+const MARK_SPACE_DOT: u16 = 1 << 9;
+
+/// The mark of the ASCII byte at `i`, which is not part of a word.
+fn mark(b: &[u8], i: usize) -> u16 {
+    match b[i] {
+        b'{' => MARK_OPEN_BRACE,
+        b'}' => MARK_CLOSE_BRACE,
+        b'%' => MARK_PERCENT,
+        b'[' => MARK_BRACKET,
+        b'(' => MARK_PAREN,
+        b'$' => MARK_DOLLAR,
+        b'@' => MARK_AT,
+        b',' if i > 0 && b[i - 1] == b' ' => MARK_SPACE_COMMA,
+        b'.' if i > 0 && b[i - 1] == b' ' && b.get(i + 1) == Some(&b'\n') => MARK_SPACE_DOT,
+        _ => 0,
+    }
+}
+
+/// Whether the text between two words ends a sentence: a line break (bullets and headings are
+/// sentences of their own), or `.`, `!` or `?` followed by a space (not inside `example.com`
+/// or `$1,806.45`).
+fn ends_sentence(between: &str) -> bool {
+    let b = between.as_bytes();
+    b.contains(&b'\n')
+        || (between
+            .trim_start_matches(['"', '\u{201d}', ')', '\''])
+            .starts_with(['.', '!', '?'])
+            && b.iter().any(u8::is_ascii_whitespace))
 }
 
 /// The character at byte `i` and its length, with ASCII read straight from the byte.
@@ -838,6 +956,10 @@ const BLAME_CUE: u32 = 1 << 18;
 const JARGON_CUE: u32 = 1 << 19;
 const NEXT_CUE: u32 = 1 << 20;
 const REMEDY_CUE: u32 = 1 << 21;
+/// Not a class: the word has characters beyond ASCII, so comparisons fold it char by char.
+const NON_ASCII: u32 = 1 << 31;
+/// Not a class: a sentence ends after the word.
+const SENTENCE_END: u32 = 1 << 30;
 
 /// Every word a rule looks for, with its classes. A word of up to 16 bytes is packed into two
 /// integers, so a lookup is a multiply and one or two integer compares in an open-addressing
@@ -845,7 +967,13 @@ const REMEDY_CUE: u32 = 1 << 21;
 struct Lexicon {
     slots: Vec<(u64, u64, u32)>,
     mask: usize,
+    /// For each phrase list, by its class: its phrases grouped by their packed first word,
+    /// as indexes into the list in the list's order.
+    phrase_groups: Vec<(u32, Vec<PhraseGroup>)>,
 }
+
+/// Phrases of one list that start with the same word: the word packed, and their indexes.
+type PhraseGroup = ((u64, u64), Vec<usize>);
 
 /// The longest word the lexicon can hold.
 const LEXICON_MAX: usize = 16;
@@ -856,6 +984,20 @@ impl Lexicon {
         let mut lexicon = Lexicon {
             slots: vec![(0, 0, 0); size],
             mask: size - 1,
+            phrase_groups: PHRASE_LISTS
+                .iter()
+                .map(|(class, phrases)| {
+                    let mut groups: Vec<PhraseGroup> = Vec::new();
+                    for (k, p) in phrases.iter().enumerate() {
+                        let first = pack(first_word(p).as_bytes()).unwrap_or((0, 0));
+                        match groups.iter_mut().find(|(f, _)| *f == first) {
+                            Some((_, members)) => members.push(k),
+                            None => groups.push((first, vec![k])),
+                        }
+                    }
+                    (*class, groups)
+                })
+                .collect(),
         };
         for (class, word) in entries {
             if let Some(packed) = pack(word.as_bytes()) {
@@ -877,8 +1019,14 @@ impl Lexicon {
         (h >> 40) as usize & self.mask
     }
 
-    fn flags(&self, key: &str) -> u32 {
-        pack(key.as_bytes()).map_or(0, |packed| self.lookup(packed))
+    /// The phrases of the list of this class that start with this packed word, as indexes
+    /// into the list.
+    fn phrases_from(&self, class: u32, first: (u64, u64)) -> &[usize] {
+        self.phrase_groups
+            .iter()
+            .find(|(c, _)| *c == class)
+            .and_then(|(_, groups)| groups.iter().find(|(f, _)| *f == first))
+            .map_or(&[], |(_, members)| members.as_slice())
     }
 
     fn lookup(&self, packed: (u64, u64)) -> u32 {
@@ -894,6 +1042,45 @@ impl Lexicon {
             k = (k + 1) & self.mask;
         }
     }
+}
+
+/// The ASCII word of `len` (at most 16) bytes at `start` of `text`, lowercased and packed
+/// as [`pack`] packs it: eight bytes at a time where the text has them.
+fn pack_ascii(text: &[u8], start: usize, len: usize) -> (u64, u64) {
+    let chunk = |from: usize, n: usize| -> u64 {
+        if n == 0 {
+            return 0;
+        }
+        let mask = if n >= 8 {
+            u64::MAX
+        } else {
+            (1u64 << (8 * n)) - 1
+        };
+        let word = match text.get(from..from + 8).map(<[u8; 8]>::try_from) {
+            Some(Ok(bytes)) => u64::from_le_bytes(bytes),
+            _ => text
+                .get(from..from + n)
+                .unwrap_or_default()
+                .iter()
+                .rev()
+                .fold(0, |acc, &c| (acc << 8) | u64::from(c)),
+        };
+        ascii_lowercase(word & mask)
+    };
+    let lo = len.min(8);
+    (chunk(start, lo), chunk(start + 8, len - lo))
+}
+
+/// Eight ASCII bytes lowercased at once: 0x20 is added to each byte in `A..=Z`.
+fn ascii_lowercase(x: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // With the high bit clear, b + (0x80 - 'A') sets it when b >= 'A', and b + (0x80 - 'Z' - 1)
+    // when b > 'Z'.
+    let at_least_a = x + ONES * (0x80 - u64::from(b'A'));
+    let above_z = x + ONES * (0x80 - u64::from(b'Z') - 1);
+    let upper = at_least_a & !above_z & !x & HIGH;
+    x | (upper >> 2)
 }
 
 /// A word of 1 to 16 bytes as two little-endian integers (words hold no zero bytes, so the
@@ -947,19 +1134,26 @@ fn lexicon_entries() -> Vec<(u32, &'static str)> {
     add(ORG_AFTER, ORG_WORDS);
     add(OWNING, &["our", "we", "we've", "my", "own", "us"]);
     add(NEED, &["need", "needed", "required"]);
-    for (class, phrases) in [
-        (APOLOGY_CUE, APOLOGY_PHRASES),
-        (PROVIDER_CUE, PROVIDER_PHRASES),
-        (BLAME_CUE, BLAME_PHRASES),
-        (JARGON_CUE, JARGON_TERMS),
-        (NEXT_CUE, NEXT_UPDATE_CUES),
-        (REMEDY_CUE, REMEDY_PHRASES),
-    ] {
-        for p in phrases {
-            entries.push((class, p.split(' ').next().unwrap_or(p)));
+    for (class, phrases) in PHRASE_LISTS {
+        for p in *phrases {
+            entries.push((*class, first_word(p)));
         }
     }
     entries
+}
+
+/// Every phrase list, with the class given to its first words.
+const PHRASE_LISTS: &[(u32, &[&str])] = &[
+    (APOLOGY_CUE, APOLOGY_PHRASES),
+    (PROVIDER_CUE, PROVIDER_PHRASES),
+    (BLAME_CUE, BLAME_PHRASES),
+    (JARGON_CUE, JARGON_TERMS),
+    (NEXT_CUE, NEXT_UPDATE_CUES),
+    (REMEDY_CUE, REMEDY_PHRASES),
+];
+
+fn first_word(phrase: &str) -> &str {
+    phrase.split(' ').next().unwrap_or(phrase)
 }
 
 fn lexicon() -> &'static Lexicon {
@@ -1074,6 +1268,13 @@ const NEXT_UPDATE_CUES: &[&str] = &[
     "hear from us",
     "hear from me",
     "next status update",
+    // A promise to write again: "I will email you with a new delivery time by 2:00 PM".
+    "email you",
+    "text you",
+    "call you",
+    "write to you",
+    "back to you",
+    "next email",
 ];
 
 const DONE_VERBS: &[&str] = &[
@@ -1345,8 +1546,7 @@ fn third_party_blame(text: &Text<'_>, out: &mut Findings<'_>) {
         let blamed = (i.saturating_sub(5)..i).any(|k| {
             text.has(k, BLAME_CUE)
                 && BLAME_PHRASES.iter().any(|b| {
-                    text.phrase_at(k, b)
-                        && !(k + b.split(' ').count()..i).any(|j| text.has(j, OWNING))
+                    text.phrase_at(k, b) && !(k + words_in(b)..i).any(|j| text.has(j, OWNING))
                 })
         });
         if blamed {
@@ -1451,7 +1651,11 @@ fn placeholders(text: &Text<'_>, out: &mut Findings<'_>) {
     let bytes = raw.as_bytes();
     // {{ name }} and {% if %}, whole when they close on the same line.
     let mut opened = false;
+    let marked = |m: u16| text.marks & m != 0;
     for (open, close) in [("{{", "}}"), ("{%", "%}")] {
+        if !marked(MARK_OPEN_BRACE) {
+            break;
+        }
         for at in occurrences(raw, open) {
             opened = true;
             let rest = &raw[at + 2..floor_boundary(raw, (at + 2 + 100).min(raw.len()))];
@@ -1466,7 +1670,7 @@ fn placeholders(text: &Text<'_>, out: &mut Findings<'_>) {
             );
         }
     }
-    if !opened {
+    if !opened && marked(MARK_CLOSE_BRACE) {
         for pat in ["}}", "%}"] {
             if let Some(at) = occurrences(raw, pat).next() {
                 out.at(
@@ -1480,6 +1684,13 @@ fn placeholders(text: &Text<'_>, out: &mut Findings<'_>) {
     }
     // [service], [Customer Name], {name}, {0}
     for (open, close) in [('[', b']'), ('{', b'}')] {
+        if !marked(if open == '[' {
+            MARK_BRACKET
+        } else {
+            MARK_OPEN_BRACE
+        }) {
+            continue;
+        }
         let mut from = 0;
         while let Some(off) = raw.get(from..).and_then(|r| r.find(open)) {
             let i = from + off;
@@ -1510,7 +1721,12 @@ fn placeholders(text: &Text<'_>, out: &mut Findings<'_>) {
             from = end;
         }
     }
-    if let Some(at) = occurrences(raw, "%s").next() {
+    let percent_s = if marked(MARK_PERCENT) {
+        occurrences(raw, "%s").next()
+    } else {
+        None
+    };
+    if let Some(at) = percent_s {
         out.at(
             Rule::UnrenderedPlaceholder,
             at..at + 2,
@@ -1574,7 +1790,18 @@ fn empty_values(text: &Text<'_>, out: &mut Findings<'_>) {
             );
         }
     }
-    for pat in ["()", "( )", " ,", " .\n", "$ ", "$.", "€ ."] {
+    for (pat, m) in [
+        ("()", MARK_PAREN),
+        ("( )", MARK_PAREN),
+        (" ,", MARK_SPACE_COMMA),
+        (" .\n", MARK_SPACE_DOT),
+        ("$ ", MARK_DOLLAR),
+        ("$.", MARK_DOLLAR),
+        ("€ .", MARK_EURO),
+    ] {
+        if text.marks & m == 0 {
+            continue;
+        }
         if let Some(at) = occurrences(raw, pat).next() {
             let range = at..at + pat.trim_end().len();
             // "Dear ," is reported once, as the greeting.
@@ -1662,7 +1889,8 @@ fn named_contact(text: &Text<'_>, out: &mut Findings<'_>) {
     let bytes = raw.as_bytes();
     // A personal address (dana.whitfield@, dana@) names someone; support@ is a queue.
     let mut alias: Option<Range<usize>> = None;
-    for (at, _) in raw.match_indices('@') {
+    let addresses = if text.marks & MARK_AT != 0 { raw } else { "" };
+    for (at, _) in addresses.match_indices('@') {
         let start = bytes[..at]
             .iter()
             .rposition(|c| {
@@ -1784,8 +2012,13 @@ fn names_a_person(text: &Text<'_>, i: usize) -> bool {
     if (i.saturating_sub(6)..i).any(|k| text.has(k, NAME_CUE)) {
         return true;
     }
+    // "A note from Dana Whitfield, Head of Customer Success", not "an update from Northwind
+    // Logistics": after "from", a person has a title.
+    if i > 0 && text.is(i - 1, "from") && text.gap(last).starts_with(',') {
+        return true;
+    }
     // A signature line: nothing before the name but a dash, and after it only the end of the
-    // line or a title ("Dana Whitfield, Head of Customer Success").
+    // line, a title ("Dana Whitfield, Head of Customer Success") or an address.
     let raw = text.raw;
     let start = text.at(i).start;
     let line_start = raw[..start].rfind('\n').map_or(0, |p| p + 1);
@@ -1796,7 +2029,7 @@ fn names_a_person(text: &Text<'_>, i: usize) -> bool {
     let line_end = raw[end..].find('\n').map_or(raw.len(), |p| end + p);
     let rest = raw[end..line_end].trim_start();
     before_is_empty
-        && (rest.is_empty() || rest.starts_with([',', '(', '|', '-', '\u{2014}', '\u{2013}']))
+        && (rest.is_empty() || rest.starts_with([',', '(', '<', '|', '-', '\u{2014}', '\u{2013}']))
 }
 
 /// A capitalised word that is not a calendar word or a sentence opener: "Dana", "Whitfield".
@@ -1827,7 +2060,12 @@ fn grade(text: &Text<'_>) -> f64 {
     let (mut words, mut syllable_count, mut sentences) = (0usize, 0usize, 0usize);
     for i in 0..text.len() {
         let w = text.word(i);
-        if w.chars().any(char::is_alphabetic) {
+        let alphabetic = if text.has(i, NON_ASCII) {
+            w.chars().any(char::is_alphabetic)
+        } else {
+            w.bytes().any(|c| c.is_ascii_alphabetic())
+        };
+        if alphabetic {
             words += 1;
             syllable_count += syllables(w);
         }
@@ -1952,5 +2190,158 @@ mod tests {
              remediation of configuration management methodologies.",
         );
         assert!(dense > 20.0, "{dense}");
+    }
+
+    #[test]
+    fn sms_segments_classify_every_character_as_the_gsm_tables_do() {
+        // The tables as 3GPP TS 23.038 gives them: the basic set's non-ASCII characters, and
+        // the extension table, whose characters take two septets.
+        const GSM_EXTRA: &str = "£¥èéùìòÇØøÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ¡ÄÖÑÜ§¿äöñüà";
+        const GSM_ESCAPED: &str = "^{}\\[~]|€";
+        for c in (0u32..0x3000).filter_map(char::from_u32) {
+            let basic = (c.is_ascii()
+                && (c.is_ascii_graphic() || matches!(c, ' ' | '\n' | '\r'))
+                && c != '`')
+                || GSM_EXTRA.contains(c);
+            let text = c.to_string().repeat(100);
+            let expected = if GSM_ESCAPED.contains(c) {
+                2 // 200 septets
+            } else if basic {
+                1
+            } else {
+                2 // 100 UCS-2 units
+            };
+            assert_eq!(sms_segments(&text), expected, "{c:?}");
+        }
+    }
+
+    #[test]
+    fn clock_times_are_found_in_every_usual_form() {
+        for yes in [
+            "at 10:30",
+            "9:05 AM",
+            "10am-2pm",
+            "10 AM",
+            "2pm.",
+            "9 a.m. ET",
+            "11 p.m.",
+            "T14:00",
+        ] {
+            assert!(clock_in(yes.as_bytes()), "{yes}");
+        }
+        for no in [
+            "10",
+            "Update 2: done",
+            "123:45",
+            "in 10 amazing",
+            "2 pages",
+            "a.m.",
+            "5 a month",
+            "1:2",
+        ] {
+            assert!(!clock_in(no.as_bytes()), "{no}");
+        }
+    }
+
+    #[test]
+    fn numeric_dates_need_a_year_or_on() {
+        for yes in [
+            "on 10/15/2024 at",
+            "15/10/24",
+            "On 10/15 from",
+            "(10/15/2024)",
+        ] {
+            assert!(slash_date(yes), "{yes}");
+        }
+        for no in [
+            "24/7 support",
+            "3/4 of your orders",
+            "10/15/202",
+            "13/13/2024",
+            "v1/15/2024",
+        ] {
+            assert!(!slash_date(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn a_sentence_ends_at_punctuation_before_a_space_not_inside_addresses_or_amounts() {
+        let raw =
+            "We fixed it at 11 a.m. today. Write to dana.whitfield@example.com about $1,806.45 now";
+        assert_eq!(&raw[..sentence_end(raw, 0)], "We fixed it at 11 a.m. today");
+        let text = Text::new(raw);
+        let ends: Vec<&str> = (0..text.len())
+            .filter(|&i| text.ends_sentence(i))
+            .map(|i| text.word(i))
+            .collect();
+        assert_eq!(ends, ["m", "today", "now"]);
+        let lines = Text::new("Dana Whitfield\nHead of Customer Success");
+        assert!(lines.ends_sentence(1));
+    }
+
+    #[test]
+    fn role_mailboxes_are_told_from_people() {
+        for role in [
+            "support",
+            "billing-team",
+            "no-reply",
+            "acmesupport",
+            "Incidents",
+            "help+eu",
+        ] {
+            assert!(is_role_mailbox(role), "{role}");
+        }
+        for person in ["dana.whitfield", "dana", "d.whitfield", "priya_raman"] {
+            assert!(!is_role_mailbox(person), "{person}");
+        }
+    }
+
+    #[test]
+    fn the_lexicon_holds_every_word_with_its_classes() {
+        let lexicon = lexicon();
+        for (class, word) in lexicon_entries() {
+            assert!(
+                word.len() <= LEXICON_MAX,
+                "{word} is longer than the lexicon holds"
+            );
+            assert_eq!(word, word.to_ascii_lowercase(), "{word} must be lowercase");
+            assert!(
+                pack(word.as_bytes()).map_or(0, |p| lexicon.lookup(p)) & class != 0,
+                "{word} lost its class"
+            );
+        }
+        assert_eq!(pack(b"dashboard").map(|p| lexicon.lookup(p)), Some(0));
+        // names_a_remedy filters words by these first letters.
+        for stem in REMEDY_STEMS {
+            assert!(
+                matches!(stem.as_bytes()[0], b'c' | b'r' | b'd' | b'w' | b'e'),
+                "{stem}"
+            );
+        }
+    }
+
+    #[test]
+    fn words_are_folded_and_packed_as_the_lexicon_packs_them() {
+        for c in 0u8..128 {
+            let lowered = ascii_lowercase(u64::from_le_bytes([c; 8]));
+            assert_eq!(
+                lowered,
+                u64::from_le_bytes([c.to_ascii_lowercase(); 8]),
+                "{c}"
+            );
+        }
+        let raw = "We APOLOGIZE, Sorry! Thanks-Giving x AbCdEfGhIjKlMnOp";
+        let text = Text::new(raw);
+        for i in 0..text.len() {
+            let w = text.word(i);
+            assert_eq!(
+                Some(text.words[i].packed),
+                pack(w.to_ascii_lowercase().as_bytes()),
+                "{w}"
+            );
+        }
+        let typographic = Text::new("We\u{2019}ve restored it");
+        assert!(typographic.is(0, "we've") && typographic.has(0, AGENT));
+        assert!(typographic.starts(0, "we") && !typographic.is(0, "we"));
     }
 }

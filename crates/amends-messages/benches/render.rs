@@ -18,7 +18,9 @@ fn render_and_lint(c: &mut Criterion) {
         .map(|(i, _)| i)
         .collect();
     let mut group = c.benchmark_group("messages");
-    group.throughput(Throughput::Elements((plan.accounts.len() * steps.len()) as u64));
+    group.throughput(Throughput::Elements(
+        (plan.accounts.len() * steps.len()) as u64,
+    ));
     group.sample_size(10);
     group.bench_function("render_and_lint_40k", |b| {
         b.iter(|| {

@@ -7,9 +7,9 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use amends_core::account::Contact;
+use amends_core::domain::Key;
 use amends_core::locale::Locale;
 use amends_core::plan::{Due, Plan};
-use amends_core::domain::Key;
 use amends_core::playbook::{Audience, CommStep, Person, Remedy};
 use amends_core::remediation::Decision;
 use amends_core::time::{Anchor, Minutes, Zone};
@@ -92,6 +92,9 @@ pub enum ComposeError {
     /// The message is not due at a known time (skipped, or waiting for the resolution).
     #[error("the message is not scheduled: {0}")]
     NotScheduled(String),
+    /// The step sends the root-cause summary, and none was written yet.
+    #[error("step {0:?} sends the root-cause summary, and none was written yet")]
+    NoSummary(String),
     /// Rendering failed.
     #[error(transparent)]
     Render(#[from] RenderError),
@@ -117,6 +120,7 @@ impl<'p> Composer<'p> {
         contact: usize,
     ) -> Result<Rendered, ComposeError> {
         let step = self.step(message, Audience::AffectedAccounts)?;
+        self.require_summary(step)?;
         let context = self.account_parts(account, message, contact)?.context();
         Ok(self
             .templates
@@ -126,10 +130,24 @@ impl<'p> Composer<'p> {
     /// A public status page post (`message` indexes `plan.messages`).
     pub fn public_message(&self, message: usize) -> Result<Rendered, ComposeError> {
         let step = self.step(message, Audience::Public)?;
+        self.require_summary(step)?;
         let context = self.public_parts(message)?.context();
         Ok(self
             .templates
             .render(&step.template, &context, &self.plan.playbook.lint)?)
+    }
+
+    /// A root-cause summary message without the summary would promise what it does not
+    /// hold: it is not rendered at all.
+    fn require_summary(&self, step: &CommStep) -> Result<(), ComposeError> {
+        let is_summary = self
+            .templates
+            .entry(&step.template)
+            .is_some_and(|e| e.purpose == amends_core::domain::Purpose::Rca);
+        if is_summary && self.rca.is_none() {
+            return Err(ComposeError::NoSummary(step.id.to_string()));
+        }
+        Ok(())
     }
 
     fn step(

@@ -90,7 +90,11 @@ impl RcaSpec {
         let mut prevention = Vec::new();
         let mut dates = Vec::new();
         for (i, p) in self.prevention.iter().enumerate() {
-            let action = need(format!("prevention[{i}].action"), &p.action, "a prevention action");
+            let action = need(
+                format!("prevention[{i}].action"),
+                &p.action,
+                "a prevention action",
+            );
             match p.by.trim().parse::<Date>() {
                 Ok(by) => prevention.push(Prevention {
                     action,
@@ -105,7 +109,10 @@ impl RcaSpec {
         }
         problems.extend(dates);
         if self.fixed.is_empty() {
-            problems.push(("fixed".into(), "say at least one thing that was fixed".into()));
+            problems.push((
+                "fixed".into(),
+                "say at least one thing that was fixed".into(),
+            ));
         }
         if self.prevention.is_empty() {
             problems.push((
@@ -184,9 +191,7 @@ impl Rca {
             Diagnostics(
                 problems
                     .into_iter()
-                    .map(|(path, message)| {
-                        Diagnostic::at(file, text, located.span(&path), message)
-                    })
+                    .map(|(path, message)| Diagnostic::at(file, text, located.span(&path), message))
                     .collect(),
             )
         })
