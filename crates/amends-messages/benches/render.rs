@@ -4,6 +4,7 @@
 
 mod fixture;
 
+use amends_core::lint;
 use amends_core::plan::{self, Due};
 use amends_messages::Composer;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -34,6 +35,27 @@ fn render_and_lint(c: &mut Criterion) {
                 }
             }
             bytes
+        })
+    });
+    // The linter alone, on the same messages already rendered: the split of the time.
+    let composer = Composer::new(&plan, &f.checked.templates, Some(&f.rca));
+    let mut rendered = Vec::new();
+    for a in 0..plan.accounts.len() {
+        for &m in &steps {
+            rendered.push(composer.account_message(a, m, 0).expect("message"));
+        }
+    }
+    let texts: Vec<(String, _, _)> = rendered
+        .iter()
+        .map(|r| (r.text(), r.purpose, r.channel))
+        .collect();
+    group.bench_function("lint_only_40k", |b| {
+        b.iter(|| {
+            let config = &f.playbook.lint;
+            texts
+                .iter()
+                .map(|(t, p, c)| lint::lint(&lint::Message::new(t, *p, *c), config).len())
+                .sum::<usize>()
         })
     });
     group.finish();
