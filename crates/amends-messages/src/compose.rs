@@ -211,12 +211,7 @@ impl<'p> Composer<'p> {
             Some(values) => values,
             None => {
                 let values = [
-                    Value::from_serialize(AccountFacts {
-                        id: ap.account.id.to_string(),
-                        name: ap.account.name.clone(),
-                        tier: ap.account.tier.to_string(),
-                        owner: ap.account.owner.clone(),
-                    }),
+                    Value::from_serialize(account_facts(ap.account)),
                     Value::from_serialize(contact_facts(c)),
                     Value::from_serialize(self.remediation(&ap.decision, locale)),
                 ];
@@ -372,12 +367,7 @@ impl<'p> Composer<'p> {
                 .map(person_facts),
         };
         Ok(Facts {
-            account: ap.map(|ap| AccountFacts {
-                id: ap.account.id.to_string(),
-                name: ap.account.name.clone(),
-                tier: ap.account.tier.to_string(),
-                owner: ap.account.owner.clone(),
-            }),
+            account: ap.map(|ap| account_facts(ap.account)),
             contact: contact.map(contact_facts),
             incident: self.incident(zone, locale, at),
             impact: None,
@@ -565,6 +555,15 @@ impl<'p> Composer<'p> {
             approver: named(d.approver()),
             apology_from,
         }
+    }
+}
+
+fn account_facts(a: &amends_core::account::Account) -> AccountFacts {
+    AccountFacts {
+        id: a.id.to_string(),
+        name: a.name.clone(),
+        tier: a.tier.to_string(),
+        owner: a.owner.clone(),
     }
 }
 

@@ -7,7 +7,7 @@ use amends_core::account::{self, Account};
 use amends_core::incident::Incident;
 use amends_core::plan::{self, Due, Plan};
 use amends_core::playbook::{Audience, Playbook};
-use amends_messages::{Composer, Library, Rca, compile};
+use amends_messages::{Checked, Composer, Library, Rca, compile};
 use jiff::Zoned;
 
 const PLAYBOOK: &str = include_str!("../../../demo/playbook.toml");
@@ -45,17 +45,22 @@ fn no_files(path: &str) -> Result<String, String> {
     Err(format!("{path}: the demo has no template files"))
 }
 
-#[test]
-fn every_bundled_template_compiles_without_warnings() {
-    let d = demo();
-    let checked = compile(
+/// The demo playbook's templates, compiled; their errors and warnings are the failure.
+fn checked(d: &Demo) -> Checked {
+    compile(
         &d.playbook,
         "demo/playbook.toml",
         PLAYBOOK,
         &Library::bundled().expect("library"),
         &mut no_files,
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn every_bundled_template_compiles_without_warnings() {
+    let d = demo();
+    let checked = checked(&d);
     assert!(
         checked.warnings.is_empty(),
         "{}",
@@ -78,15 +83,7 @@ fn every_bundled_template_compiles_without_warnings() {
 fn every_message_the_demo_sends_passes_the_linter() {
     let d = demo();
     let plan = plan_of(&d);
-    let library = Library::bundled().expect("library");
-    let checked = compile(
-        &d.playbook,
-        "demo/playbook.toml",
-        PLAYBOOK,
-        &library,
-        &mut no_files,
-    )
-    .expect("templates");
+    let checked = checked(&d);
     let rca = Rca::parse_toml("demo/rca.toml", RCA).expect("rca");
     let composer = Composer::new(&plan, &checked.templates, Some(&rca));
     let mut rendered = 0;
@@ -123,15 +120,7 @@ fn every_message_the_demo_sends_passes_the_linter() {
 /// Every message one account receives, in time order, as text.
 fn messages_for(d: &Demo, id: &str) -> String {
     let plan = plan_of(d);
-    let library = Library::bundled().expect("library");
-    let checked = compile(
-        &d.playbook,
-        "demo/playbook.toml",
-        PLAYBOOK,
-        &library,
-        &mut no_files,
-    )
-    .expect("templates");
+    let checked = checked(d);
     let rca = Rca::parse_toml("demo/rca.toml", RCA).expect("rca");
     let composer = Composer::new(&plan, &checked.templates, Some(&rca));
     let a = plan
