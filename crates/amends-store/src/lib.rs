@@ -16,6 +16,7 @@
 
 pub mod audit;
 mod migrate;
+mod outbox;
 mod records;
 
 use std::sync::Arc;
@@ -24,6 +25,7 @@ use std::time::Duration;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
 
+pub use outbox::*;
 pub use records::*;
 /// The database driver's error type, for callers that classify failures.
 pub use sqlx::Error as SqlxError;

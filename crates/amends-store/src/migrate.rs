@@ -19,6 +19,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "reviews",
         include_str!("../migrations/sqlite/0002_reviews.sql"),
     ),
+    (
+        3,
+        "outbox",
+        include_str!("../migrations/sqlite/0003_outbox.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -30,6 +35,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         2,
         "reviews",
         include_str!("../migrations/postgres/0002_reviews.sql"),
+    ),
+    (
+        3,
+        "outbox",
+        include_str!("../migrations/postgres/0003_outbox.sql"),
     ),
 ];
 

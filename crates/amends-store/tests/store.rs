@@ -350,7 +350,7 @@ async fn migrations_are_idempotent(db: Db) {
                 .unwrap();
         rows.into_iter().map(|(v,)| v).collect()
     };
-    assert_eq!(applied, vec![1, 2], "each migration is recorded once");
+    assert_eq!(applied, vec![1, 2, 3], "each migration is recorded once");
     again.ping().await.unwrap();
     drop((again, third));
     db.cleanup().await;
@@ -1656,5 +1656,154 @@ async fn a_customer_facing_review_closes_only_after_the_rca_was_sent(db: Db) {
         s.put_rca("INC-404", &record, "x").await.unwrap_err(),
         StoreError::NotFound { .. }
     ));
+    db.cleanup().await;
+}
+
+// ----- the outbox ------------------------------------------------------------------------------
+
+both! {
+    outbox_jobs_are_claimed_when_due_and_delivered_once => sqlite_outbox_jobs_are_claimed_when_due_and_delivered_once, postgres_outbox_jobs_are_claimed_when_due_and_delivered_once;
+    outbox_failures_retry_then_die_and_can_be_retried_by_hand => sqlite_outbox_failures_retry_then_die_and_can_be_retried_by_hand, postgres_outbox_failures_retry_then_die_and_can_be_retried_by_hand;
+    two_stores_claiming_ten_thousand_jobs_never_share_one => sqlite_two_stores_claiming_ten_thousand_jobs_never_share_one, postgres_two_stores_claiming_ten_thousand_jobs_never_share_one;
+}
+
+fn job(key: &str, due_ms: i64) -> amends_store::NewJob {
+    amends_store::NewJob {
+        key: key.into(),
+        incident_id: "INC-1".into(),
+        channel: "webhook".into(),
+        due_ms,
+        payload: format!("{{\"key\":\"{key}\"}}"),
+    }
+}
+
+async fn outbox_jobs_are_claimed_when_due_and_delivered_once(db: Db) {
+    let s = &db.store;
+    let e = s
+        .enqueue(&[job("a", 1_000), job("b", 2_000), job("c", 9_000)])
+        .await
+        .unwrap();
+    assert_eq!(e.queued, 3);
+    // Only what is due, in due order, each claimed once while its lease runs.
+    let claimed = s.claim(2_000, 60_000, 10).await.unwrap();
+    let keys: Vec<&str> = claimed.iter().map(|j| j.key.as_str()).collect();
+    assert_eq!(keys, ["a", "b"]);
+    assert!(claimed.iter().all(|j| j.attempts == 1));
+    assert!(s.claim(2_000, 60_000, 10).await.unwrap().is_empty());
+    // A lease that runs out (the worker died) makes the job claimable again, same key.
+    let again = s.claim(62_001, 60_000, 10).await.unwrap();
+    let keys: Vec<&str> = again.iter().map(|j| j.key.as_str()).collect();
+    assert_eq!(keys, ["a", "b", "c"]);
+    assert_eq!(again[0].attempts, 2);
+    let done: Vec<(&amends_store::Job, Option<String>)> =
+        again.iter().map(|j| (j, Some("202".to_string()))).collect();
+    s.complete(&done, 63_000).await.unwrap();
+    let counts = s.outbox_counts().await.unwrap();
+    assert_eq!((counts.queued, counts.sending, counts.delivered), (0, 0, 3));
+    // Re-planning queues the same keys again: delivered ones stay delivered.
+    let e = s
+        .enqueue(&[job("a", 1_000), job("d", 5_000)])
+        .await
+        .unwrap();
+    assert_eq!((e.queued, e.already_delivered), (1, 1));
+    // A re-plan that drops a waiting job cancels it; it is never claimed.
+    s.enqueue(&[job("e", 5_000)]).await.unwrap();
+    assert_eq!(
+        s.cancel_jobs_except("INC-1", &["d".to_string()])
+            .await
+            .unwrap(),
+        1
+    );
+    let keys: Vec<String> = s
+        .claim(100_000, 1_000, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|j| j.key)
+        .collect();
+    assert_eq!(keys, ["d"]);
+    let delivered: Vec<String> = s
+        .delivered("INC-1")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(delivered, ["a", "b", "c"]);
+    db.cleanup().await;
+}
+
+async fn outbox_failures_retry_then_die_and_can_be_retried_by_hand(db: Db) {
+    let s = &db.store;
+    s.enqueue(&[job("x", 0)]).await.unwrap();
+    let j = s.claim(0, 1_000, 1).await.unwrap().remove(0);
+    s.fail(&j, "sink said 503", Some(5_000)).await.unwrap();
+    assert!(
+        s.claim(4_999, 1_000, 1).await.unwrap().is_empty(),
+        "waits for its retry"
+    );
+    let j = s.claim(5_000, 1_000, 1).await.unwrap().remove(0);
+    assert_eq!(j.attempts, 2);
+    s.fail(&j, "sink said 503 again", None).await.unwrap();
+    assert!(
+        s.claim(1_000_000, 1_000, 1).await.unwrap().is_empty(),
+        "dead is not retried"
+    );
+    let dead = s.dead_jobs().await.unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].last_error.as_deref(), Some("sink said 503 again"));
+    assert_eq!(s.outbox_counts().await.unwrap().dead, 1);
+    assert!(s.retry_dead("x", 2_000_000).await.unwrap());
+    assert!(
+        !s.retry_dead("x", 2_000_000).await.unwrap(),
+        "no longer dead"
+    );
+    let j = s.claim(2_000_000, 1_000, 1).await.unwrap().remove(0);
+    assert_eq!(j.attempts, 1, "attempts start again");
+    db.cleanup().await;
+}
+
+async fn two_stores_claiming_ten_thousand_jobs_never_share_one(db: Db) {
+    let jobs: Vec<amends_store::NewJob> =
+        (0..10_000).map(|i| job(&format!("k{i:05}"), i)).collect();
+    db.store.enqueue(&jobs).await.unwrap();
+    let other = db.second_store().await;
+    let run = |s: Store| async move {
+        let mut mine = Vec::new();
+        loop {
+            let batch = s.claim(1_000_000, 600_000, 100).await.unwrap();
+            if batch.is_empty() {
+                break;
+            }
+            let done: Vec<(&amends_store::Job, Option<String>)> =
+                batch.iter().map(|j| (j, None)).collect();
+            s.complete(&done, 1_000_000).await.unwrap();
+            mine.extend(batch.into_iter().map(|j| j.key));
+        }
+        mine
+    };
+    let (a, b) = tokio::join!(
+        tokio::spawn(run(db.store.clone())),
+        tokio::spawn(run(other.clone()))
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    let mut all: Vec<String> = a.iter().chain(b.iter()).cloned().collect();
+    let total = all.len();
+    all.sort();
+    all.dedup();
+    assert_eq!(
+        total,
+        10_000,
+        "every job claimed (a {}, b {})",
+        a.len(),
+        b.len()
+    );
+    assert_eq!(all.len(), 10_000, "no job claimed twice");
+    let counts = db.store.outbox_counts().await.unwrap();
+    assert_eq!(
+        (counts.queued, counts.sending, counts.delivered),
+        (0, 0, 10_000)
+    );
+    drop(other);
     db.cleanup().await;
 }

@@ -1,0 +1,384 @@
+//! The outbox: durable jobs for everything amends sends, so that nothing planned is lost
+//! and nothing is sent twice as its recipient sees it.
+//!
+//! A job is keyed by an idempotency key (incident, account, step, occurrence, contact). Workers
+//! *claim* due jobs with a lease (PostgreSQL: `FOR UPDATE SKIP LOCKED`, so several workers
+//! share the queue without taking the same job; SQLite: its single writer), deliver them
+//! passing the key to the channel (the webhook id, the email Message-ID), and *complete* them:
+//! the job leaves the queue and its key is kept in `outbox_delivered`, so the same key is
+//! never queued again. A worker that dies mid-send leaves a job whose lease expires; another
+//! worker sends it again under the same key, and a de-duplicating recipient sees it once.
+//! Failures are retried with exponential backoff and jitter, decided by the caller; a job that
+//! keeps failing is *dead*: kept, visible and retried only by hand.
+//!
+//! Architecture Invariant: the queue holds only undelivered jobs. Delivered ones are deleted
+//! in the same transaction that records their key, so the table stays small by design (this
+//! machine's PostgreSQL runs without autovacuum).
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::{Backend, Result, Store};
+
+/// A job to queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewJob {
+    /// The idempotency key: the same message always has the same key.
+    pub key: String,
+    /// The incident it belongs to.
+    pub incident_id: String,
+    /// The channel adapter that delivers it (`webhook`, `email` …).
+    pub channel: String,
+    /// When it is due, Unix milliseconds.
+    pub due_ms: i64,
+    /// What the channel needs (JSON): recipient, rendered text …
+    pub payload: String,
+}
+
+/// A claimed job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    /// Row id (for completing or failing it).
+    pub id: i64,
+    /// The idempotency key.
+    pub key: String,
+    /// The incident.
+    pub incident_id: String,
+    /// The channel adapter.
+    pub channel: String,
+    /// When it was due.
+    pub due_ms: i64,
+    /// Delivery attempts so far, this one included.
+    pub attempts: i64,
+    /// What the channel needs.
+    pub payload: String,
+}
+
+/// A job that keeps failing, kept for a person to look at.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DeadJob {
+    /// The idempotency key.
+    pub key: String,
+    /// The incident.
+    pub incident_id: String,
+    /// The channel.
+    pub channel: String,
+    /// Attempts made.
+    pub attempts: i64,
+    /// The last failure.
+    pub last_error: Option<String>,
+}
+
+/// What queuing a plan's jobs did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Enqueued {
+    /// New jobs.
+    pub queued: u64,
+    /// Jobs already queued (their due time and payload updated if still waiting).
+    pub updated: u64,
+    /// Jobs already delivered: not queued again.
+    pub already_delivered: u64,
+}
+
+/// How many jobs are in each state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct OutboxCounts {
+    /// Waiting (due or not).
+    pub queued: i64,
+    /// Claimed by a worker.
+    pub sending: i64,
+    /// Failed for good.
+    pub dead: i64,
+    /// Delivered.
+    pub delivered: i64,
+}
+
+/// Rows per multi-row statement: well under both backends' bind-parameter limits.
+const CHUNK: usize = 200;
+
+impl Store {
+    /// Queues jobs, all or nothing. A key already delivered is not queued again; a key still
+    /// waiting gets the new due time and payload (a re-plan moved or re-rendered it); a key
+    /// being sent is left alone.
+    pub async fn enqueue(&self, jobs: &[NewJob]) -> Result<Enqueued> {
+        let mut w = self.begin_write().await?;
+        let mut summary = Enqueued::default();
+        for chunk in jobs.chunks(CHUNK) {
+            let keys = placeholders(1, chunk.len(), 1);
+            let sql = format!("SELECT key FROM outbox_delivered WHERE key IN ({keys})");
+            let mut q = sqlx::query_scalar::<_, String>(&sql);
+            for j in chunk {
+                q = q.bind(j.key.clone());
+            }
+            let delivered: std::collections::HashSet<String> =
+                q.fetch_all(&mut *w.tx).await?.into_iter().collect();
+            let sql = format!("SELECT key FROM outbox_jobs WHERE key IN ({keys})");
+            let mut q = sqlx::query_scalar::<_, String>(&sql);
+            for j in chunk {
+                q = q.bind(j.key.clone());
+            }
+            let existing: std::collections::HashSet<String> =
+                q.fetch_all(&mut *w.tx).await?.into_iter().collect();
+            let fresh: Vec<&NewJob> = chunk
+                .iter()
+                .filter(|j| !delivered.contains(&j.key) && !existing.contains(&j.key))
+                .collect();
+            summary.already_delivered += delivered.len() as u64;
+            if !fresh.is_empty() {
+                let rows = placeholders(1, fresh.len(), 5);
+                // Both backends name the columns of a VALUES list column1, column2 ….
+                let sql = format!(
+                    "INSERT INTO outbox_jobs (key, incident_id, channel, due_ms, payload, status) \
+                     SELECT column1, column2, column3, column4, column5, 'queued' FROM (VALUES {rows}) AS v"
+                );
+                let mut q = sqlx::query(&sql);
+                for j in &fresh {
+                    q = q
+                        .bind(j.key.clone())
+                        .bind(j.incident_id.clone())
+                        .bind(j.channel.clone())
+                        .bind(j.due_ms)
+                        .bind(j.payload.clone());
+                }
+                q.execute(&mut *w.tx).await?;
+                summary.queued += fresh.len() as u64;
+            }
+            for j in chunk.iter().filter(|j| existing.contains(&j.key)) {
+                sqlx::query(
+                    "UPDATE outbox_jobs SET due_ms = $1, payload = $2 WHERE key = $3 AND status = 'queued'",
+                )
+                .bind(j.due_ms)
+                .bind(j.payload.clone())
+                .bind(j.key.clone())
+                .execute(&mut *w.tx)
+                .await?;
+                summary.updated += 1;
+            }
+        }
+        w.commit().await?;
+        Ok(summary)
+    }
+
+    /// Removes an incident's waiting jobs whose keys are not in `keep` (a re-plan dropped
+    /// them: the account is no longer affected, an "if unresolved" update is moot). A job
+    /// being sent is not touched. Returns how many were cancelled.
+    pub async fn cancel_jobs_except(&self, incident: &str, keep: &[String]) -> Result<u64> {
+        let mut w = self.begin_write().await?;
+        let waiting: Vec<(i64, String)> = sqlx::query(
+            "SELECT id, key FROM outbox_jobs WHERE incident_id = $1 AND status = 'queued'",
+        )
+        .bind(incident.to_string())
+        .fetch_all(&mut *w.tx)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("key")?)))
+        .collect::<Result<_>>()?;
+        let keep: std::collections::HashSet<&str> = keep.iter().map(String::as_str).collect();
+        let mut cancelled = 0;
+        for (id, key) in waiting {
+            if !keep.contains(key.as_str()) {
+                sqlx::query("DELETE FROM outbox_jobs WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *w.tx)
+                    .await?;
+                cancelled += 1;
+            }
+        }
+        w.commit().await?;
+        Ok(cancelled)
+    }
+
+    /// Claims up to `limit` jobs due at `now_ms` (or whose previous claim's lease expired),
+    /// leasing them until `now_ms + lease_ms`. Two workers never hold the same job at once.
+    pub async fn claim(&self, now_ms: i64, lease_ms: i64, limit: i64) -> Result<Vec<Job>> {
+        let lock = match self.backend {
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let sql = format!(
+            "UPDATE outbox_jobs SET status = 'sending', lease_ms = $1, attempts = attempts + 1 \
+             WHERE id IN (SELECT id FROM outbox_jobs \
+                 WHERE (status = 'queued' AND due_ms <= $2) OR (status = 'sending' AND lease_ms < $2) \
+                 ORDER BY due_ms, id LIMIT $3{lock}) \
+             RETURNING id, key, incident_id, channel, due_ms, attempts, payload"
+        );
+        let mut w = self.begin_write().await?;
+        let rows = sqlx::query(&sql)
+            .bind(now_ms + lease_ms)
+            .bind(now_ms)
+            .bind(limit)
+            .fetch_all(&mut *w.tx)
+            .await?;
+        w.commit().await?;
+        let mut jobs = rows.iter().map(job_row).collect::<Result<Vec<_>>>()?;
+        jobs.sort_by_key(|j| (j.due_ms, j.id));
+        Ok(jobs)
+    }
+
+    /// Records delivered jobs: each key joins `outbox_delivered` with its receipt and the job
+    /// leaves the queue, in one transaction.
+    pub async fn complete(&self, done: &[(&Job, Option<String>)], now_ms: i64) -> Result<()> {
+        if done.is_empty() {
+            return Ok(());
+        }
+        let mut w = self.begin_write().await?;
+        for chunk in done.chunks(CHUNK) {
+            let rows = placeholders(1, chunk.len(), 6);
+            let sql = format!(
+                "INSERT INTO outbox_delivered (key, incident_id, channel, delivered_ms, attempts, receipt) \
+                 VALUES {rows} ON CONFLICT (key) DO NOTHING"
+            );
+            let mut q = sqlx::query(&sql);
+            for (job, receipt) in chunk {
+                q = q
+                    .bind(job.key.clone())
+                    .bind(job.incident_id.clone())
+                    .bind(job.channel.clone())
+                    .bind(now_ms)
+                    .bind(job.attempts)
+                    .bind(receipt.clone());
+            }
+            q.execute(&mut *w.tx).await?;
+            let ids = placeholders(1, chunk.len(), 1);
+            let sql = format!("DELETE FROM outbox_jobs WHERE id IN ({ids})");
+            let mut q = sqlx::query(&sql);
+            for (job, _) in chunk {
+                q = q.bind(job.id);
+            }
+            q.execute(&mut *w.tx).await?;
+        }
+        w.commit().await?;
+        Ok(())
+    }
+
+    /// Records a failed attempt: the job waits until `retry_at_ms`, or is dead when `None`.
+    pub async fn fail(&self, job: &Job, error: &str, retry_at_ms: Option<i64>) -> Result<()> {
+        let mut w = self.begin_write().await?;
+        let (status, due) = match retry_at_ms {
+            Some(at) => ("queued", at),
+            None => ("dead", job.due_ms),
+        };
+        sqlx::query(
+            "UPDATE outbox_jobs SET status = $1, due_ms = $2, lease_ms = NULL, last_error = $3 WHERE id = $4",
+        )
+        .bind(status.to_string())
+        .bind(due)
+        .bind(error.to_string())
+        .bind(job.id)
+        .execute(&mut *w.tx)
+        .await?;
+        w.commit().await?;
+        Ok(())
+    }
+
+    /// The dead jobs, oldest first.
+    pub async fn dead_jobs(&self) -> Result<Vec<DeadJob>> {
+        let rows = sqlx::query(
+            "SELECT key, incident_id, channel, attempts, last_error FROM outbox_jobs \
+             WHERE status = 'dead' ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(DeadJob {
+                    key: r.try_get("key")?,
+                    incident_id: r.try_get("incident_id")?,
+                    channel: r.try_get("channel")?,
+                    attempts: r.try_get("attempts")?,
+                    last_error: r.try_get("last_error")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Puts a dead job back in the queue, due at `now_ms`, with its attempts reset. Returns
+    /// whether there was such a dead job.
+    pub async fn retry_dead(&self, key: &str, now_ms: i64) -> Result<bool> {
+        let mut w = self.begin_write().await?;
+        let n = sqlx::query(
+            "UPDATE outbox_jobs SET status = 'queued', due_ms = $1, attempts = 0 WHERE key = $2 AND status = 'dead'",
+        )
+        .bind(now_ms)
+        .bind(key.to_string())
+        .execute(&mut *w.tx)
+        .await?
+        .rows_affected();
+        w.commit().await?;
+        Ok(n == 1)
+    }
+
+    /// Jobs per state.
+    pub async fn outbox_counts(&self) -> Result<OutboxCounts> {
+        let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM outbox_jobs GROUP BY status")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut c = OutboxCounts::default();
+        for r in rows {
+            let n: i64 = r.try_get("n")?;
+            match r.try_get::<String, _>("status")?.as_str() {
+                "queued" => c.queued = n,
+                "sending" => c.sending = n,
+                _ => c.dead = n,
+            }
+        }
+        c.delivered = sqlx::query_scalar("SELECT COUNT(*) FROM outbox_delivered")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(c)
+    }
+
+    /// The delivered keys of an incident with when, in delivery order.
+    pub async fn delivered(&self, incident: &str) -> Result<Vec<(String, i64)>> {
+        let rows = sqlx::query(
+            "SELECT key, delivered_ms FROM outbox_delivered WHERE incident_id = $1 ORDER BY delivered_ms, key",
+        )
+        .bind(incident.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("key")?, r.try_get("delivered_ms")?)))
+            .collect()
+    }
+}
+
+/// `($1, $2), ($3, $4)` for `rows` rows of `width` parameters, numbered from `first`
+/// (a single column gives `$1, $2, $3`).
+fn placeholders(first: usize, rows: usize, width: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let cols: Vec<String> = (0..width)
+                .map(|c| format!("${}", first + r * width + c))
+                .collect();
+            if width == 1 {
+                cols.join(", ")
+            } else {
+                format!("({})", cols.join(", "))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn job_row(r: &AnyRow) -> Result<Job> {
+    Ok(Job {
+        id: r.try_get("id")?,
+        key: r.try_get("key")?,
+        incident_id: r.try_get("incident_id")?,
+        channel: r.try_get("channel")?,
+        due_ms: r.try_get("due_ms")?,
+        attempts: r.try_get("attempts")?,
+        payload: r.try_get("payload")?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_number_rows_and_columns() {
+        assert_eq!(placeholders(1, 3, 1), "$1, $2, $3");
+        assert_eq!(placeholders(1, 2, 2), "($1, $2), ($3, $4)");
+    }
+}
