@@ -1,0 +1,183 @@
+//! The worker: claim due jobs, deliver them concurrently through their channels, record
+//! receipts, schedule retries with exponential backoff and jitter, and give up on a job after
+//! the policy's attempts (a dead letter, visible and retried by hand).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use amends_store::Store;
+use futures_util::future::join_all;
+
+use crate::channel::{Channel, DeliveryError};
+use crate::clock::Clock;
+
+/// When to try again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// The first retry waits about this long (milliseconds); each next one twice as long.
+    pub base_ms: i64,
+    /// No wait is longer than this.
+    pub max_ms: i64,
+    /// After this many attempts the job is dead.
+    pub max_attempts: i64,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> RetryPolicy {
+        RetryPolicy {
+            base_ms: 5_000,
+            max_ms: 3_600_000,
+            max_attempts: 10,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// When attempt number `attempts` (just failed) is retried, or `None` when the job is
+    /// dead. The wait is `base × 2^(attempts−1)`, capped, times a random factor between 0.5
+    /// and 1.5 so that jobs failing together do not retry together.
+    pub fn retry_at(&self, now_ms: i64, attempts: i64) -> Option<i64> {
+        if attempts >= self.max_attempts {
+            return None;
+        }
+        let exponent = u32::try_from((attempts - 1).clamp(0, 40)).unwrap_or(40);
+        let wait = self
+            .base_ms
+            .saturating_mul(1_i64 << exponent)
+            .min(self.max_ms);
+        let jitter = 0.5 + fastrand::f64();
+        // Milliseconds of waiting, not money: a float factor is fine here.
+        Some(now_ms + ((wait as f64) * jitter) as i64)
+    }
+}
+
+/// A worker over one store.
+pub struct Worker {
+    store: Store,
+    channels: HashMap<String, Arc<dyn Channel>>,
+    clock: Arc<dyn Clock>,
+    policy: RetryPolicy,
+    /// Jobs claimed at once.
+    pub batch: i64,
+    /// How long a claim holds (milliseconds): longer than a delivery can take.
+    pub lease_ms: i64,
+}
+
+/// What one round did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Round {
+    /// Jobs claimed.
+    pub claimed: usize,
+    /// Delivered.
+    pub delivered: usize,
+    /// Failed, to be retried.
+    pub retrying: usize,
+    /// Failed for good.
+    pub dead: usize,
+}
+
+impl Worker {
+    /// A worker with the given channels.
+    pub fn new(
+        store: Store,
+        channels: Vec<Arc<dyn Channel>>,
+        clock: Arc<dyn Clock>,
+        policy: RetryPolicy,
+    ) -> Worker {
+        Worker {
+            store,
+            channels: channels
+                .into_iter()
+                .map(|c| (c.name().to_string(), c))
+                .collect(),
+            clock,
+            policy,
+            batch: 100,
+            lease_ms: 60_000,
+        }
+    }
+
+    /// Claims due jobs once and delivers them, all at the same time.
+    pub async fn round(&self) -> Result<Round, amends_store::StoreError> {
+        let now = self.clock.now_ms();
+        let jobs = self.store.claim(now, self.lease_ms, self.batch).await?;
+        let mut round = Round {
+            claimed: jobs.len(),
+            ..Round::default()
+        };
+        let attempts = jobs.iter().map(|job| async move {
+            let outcome = match self.channels.get(&job.channel) {
+                Some(channel) => channel.deliver(job).await,
+                None => Err(DeliveryError::permanent(format!(
+                    "no channel {:?} is configured",
+                    job.channel
+                ))),
+            };
+            (job, outcome)
+        });
+        let outcomes = join_all(attempts).await;
+        let mut delivered = Vec::new();
+        let finished = self.clock.now_ms();
+        for (job, outcome) in outcomes {
+            match outcome {
+                Ok(receipt) => delivered.push((job, receipt)),
+                Err(e) => {
+                    let retry = if e.retryable {
+                        self.policy.retry_at(finished, job.attempts)
+                    } else {
+                        None
+                    };
+                    tracing::warn!(key = %job.key, channel = %job.channel, attempts = job.attempts, error = %e, dead = retry.is_none(), "delivery failed");
+                    self.store.fail(job, &e.message, retry).await?;
+                    if retry.is_some() {
+                        round.retrying += 1;
+                    } else {
+                        round.dead += 1;
+                    }
+                }
+            }
+        }
+        round.delivered = delivered.len();
+        self.store.complete(&delivered, finished).await?;
+        Ok(round)
+    }
+
+    /// Runs rounds until none claims anything (everything due is delivered, retrying later,
+    /// or dead).
+    pub async fn drain(&self) -> Result<Round, amends_store::StoreError> {
+        let mut total = Round::default();
+        loop {
+            let r = self.round().await?;
+            if r.claimed == 0 {
+                return Ok(total);
+            }
+            total.claimed += r.claimed;
+            total.delivered += r.delivered;
+            total.retrying += r.retrying;
+            total.dead += r.dead;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_exponentially_with_jitter_and_stop() {
+        let p = RetryPolicy {
+            base_ms: 1_000,
+            max_ms: 10_000,
+            max_attempts: 5,
+        };
+        for _ in 0..200 {
+            let first = p.retry_at(0, 1).unwrap();
+            assert!((500..=1_500).contains(&first), "{first}");
+            let third = p.retry_at(0, 3).unwrap();
+            assert!((2_000..=6_000).contains(&third), "{third}");
+            let capped = p.retry_at(0, 4).unwrap();
+            assert!((4_000..=12_000).contains(&capped), "{capped}");
+        }
+        assert_eq!(p.retry_at(0, 5), None);
+    }
+}
