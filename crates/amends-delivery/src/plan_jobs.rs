@@ -1,0 +1,137 @@
+//! From a plan to outbox jobs: every scheduled message of the plan, for every contact of every
+//! affected account on the channel the plan chose for them, plus the public status posts,
+//! rendered and linted, each with its idempotency key and due time.
+//!
+//! The key names the message, not its text: `INC/acct/step/occurrence/contact` for an account
+//! message and `INC/public/step/occurrence` for a post. A re-plan produces the same keys for
+//! the same messages, so the outbox updates what still waits, skips what was delivered, and
+//! the caller cancels the keys that disappeared.
+
+use amends_core::domain::Channel as Via;
+use amends_core::plan::{Due, Plan};
+use amends_messages::{ComposeError, Composer, Rendered};
+use amends_store::NewJob;
+
+/// A message that is not queued, and why: a `deny` finding of the linter, or a rendering
+/// problem. The caller alerts the incident owner; nothing broken reaches a customer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Held {
+    /// The key the message would have had.
+    pub key: String,
+    /// Why it is held.
+    pub reason: String,
+}
+
+/// The jobs of a plan, and the messages held back.
+#[derive(Debug, Default)]
+pub struct PlanJobs {
+    /// Jobs to queue.
+    pub jobs: Vec<NewJob>,
+    /// Messages not queued.
+    pub held: Vec<Held>,
+}
+
+/// The outbox channel a message goes out on: email and the status page are delivered by
+/// adapters; SMS, phone and chat without a configured provider become tasks for a person,
+/// never silently dropped.
+fn channel_name(via: Via) -> &'static str {
+    match via {
+        Via::Email | Via::Preferred => "email",
+        Via::StatusPage => "status_page",
+        Via::Sms | Via::Phone | Via::Chat => "task",
+    }
+}
+
+/// Every scheduled message of the plan as a job.
+pub fn plan_jobs(plan: &Plan<'_>, composer: &Composer<'_>) -> PlanJobs {
+    let mut out = PlanJobs::default();
+    let incident = &plan.incident.id;
+    for (i, m) in plan.messages.iter().enumerate() {
+        let Due::At(due) = m.due else { continue };
+        let step = plan.step(m);
+        if step.audience != amends_core::playbook::Audience::Public {
+            continue;
+        }
+        let key = format!("{incident}/public/{}/{}", step.id, m.occurrence);
+        let rendered = composer.public_message(i);
+        push(
+            &mut out,
+            key,
+            incident,
+            "status_page",
+            due,
+            rendered,
+            |r| serde_json::json!({ "step": step.id.as_str(), "body": r.body }),
+        );
+    }
+    for (a, ap) in plan.accounts.iter().enumerate() {
+        for d in plan.deliveries(ap.account) {
+            let m = &plan.messages[d.message];
+            let Due::At(due) = m.due else { continue };
+            let step = plan.step(m);
+            let contact = &ap.account.contacts[d.contact];
+            let key = format!(
+                "{incident}/{}/{}/{}/{}",
+                ap.account.id, step.id, m.occurrence, d.contact
+            );
+            let channel = channel_name(d.channel);
+            let rendered = composer.account_message(a, d.message, d.contact);
+            push(
+                &mut out,
+                key.clone(),
+                incident,
+                channel,
+                due,
+                rendered,
+                |r| {
+                    serde_json::json!({
+                        "account": ap.account.id.as_str(),
+                        "to": contact.email,
+                        "phone": contact.phone,
+                        "name": contact.name,
+                        "via": d.channel.as_str(),
+                        "subject": r.subject,
+                        "body": r.body,
+                    })
+                },
+            );
+        }
+    }
+    out
+}
+
+fn push(
+    out: &mut PlanJobs,
+    key: String,
+    incident: &str,
+    channel: &str,
+    due: jiff::Timestamp,
+    rendered: Result<Rendered, ComposeError>,
+    payload: impl FnOnce(&Rendered) -> serde_json::Value,
+) {
+    match rendered {
+        Ok(r) if r.blocked() => {
+            let rules: Vec<&str> = r
+                .findings
+                .iter()
+                .filter(|f| f.level == amends_core::lint::Level::Deny)
+                .map(|f| f.rule.id())
+                .collect();
+            out.held.push(Held {
+                key,
+                reason: format!("the linter denies it: {}", rules.join(", ")),
+            });
+        }
+        Ok(r) => out.jobs.push(NewJob {
+            key,
+            incident_id: incident.to_string(),
+            channel: channel.to_string(),
+            due_ms: due.as_millisecond(),
+            payload: payload(&r).to_string(),
+        }),
+        Err(e) => out.held.push(Held {
+            key,
+            reason: e.to_string(),
+        }),
+    }
+}

@@ -1,0 +1,101 @@
+//! The worked example's plan as outbox jobs: one per scheduled message and contact, keyed
+//! stably so a re-plan queues nothing twice, and an RCA step held back until the summary
+//! exists.
+
+use std::collections::BTreeSet;
+
+use amends_core::account;
+use amends_core::incident::Incident;
+use amends_core::plan;
+use amends_core::playbook::Playbook;
+use amends_delivery::plan_jobs::plan_jobs;
+use amends_messages::{Composer, Library, Rca, compile};
+use amends_store::Store;
+
+const PLAYBOOK: &str = include_str!("../../../demo/playbook.toml");
+const ACCOUNTS: &str = include_str!("../../../demo/accounts.csv");
+const INCIDENT: &str = include_str!("../../../demo/incident.toml");
+const RCA: &str = include_str!("../../../demo/rca.toml");
+
+#[tokio::test]
+async fn the_worked_example_becomes_735_keyed_jobs_and_a_replan_queues_none_twice() {
+    let pb = Playbook::parse("demo/playbook.toml", PLAYBOOK).unwrap();
+    let accounts = account::parse_csv("demo/accounts.csv", ACCOUNTS, &pb).unwrap();
+    let incident = Incident::parse_toml("demo/incident.toml", INCIDENT, &pb, &accounts).unwrap();
+    let as_of = "2024-10-28T13:00:00Z".parse().unwrap();
+    let plan = plan::plan(&pb, &accounts, &incident, as_of).unwrap();
+    let checked = compile(
+        &pb,
+        "demo/playbook.toml",
+        PLAYBOOK,
+        &Library::bundled().unwrap(),
+        &mut |p: &str| Err(p.to_string()),
+    )
+    .unwrap();
+
+    // Without the summary, the 180 RCA emails are held, not sent empty.
+    let composer = Composer::new(&plan, &checked.templates, None);
+    let without = plan_jobs(&plan, &composer);
+    assert_eq!(without.held.len(), 180);
+    assert!(
+        without.held[0].reason.contains("root-cause summary"),
+        "{:?}",
+        without.held[0]
+    );
+    assert!(without.held.iter().all(|h| h.key.contains("/rca_email/")));
+
+    let rca = Rca::parse_toml("demo/rca.toml", RCA).unwrap();
+    let composer = Composer::new(&plan, &checked.templates, Some(&rca));
+    let with = plan_jobs(&plan, &composer);
+    assert!(with.held.is_empty(), "{:?}", with.held);
+    // 180 accounts × 4 emails (one contact each) + 15 status posts.
+    assert_eq!(with.jobs.len(), 735);
+    let keys: BTreeSet<&str> = with.jobs.iter().map(|j| j.key.as_str()).collect();
+    assert_eq!(keys.len(), 735, "keys are unique");
+    assert!(keys.contains("INC-2024-1015/acct-0001/ack_email/1/0"));
+    assert!(keys.contains("INC-2024-1015/public/status_update/14"));
+    assert!(
+        !keys.contains("INC-2024-1015/public/status_update/15"),
+        "no post after 13:45"
+    );
+    let emails = with.jobs.iter().filter(|j| j.channel == "email").count();
+    let posts = with
+        .jobs
+        .iter()
+        .filter(|j| j.channel == "status_page")
+        .count();
+    assert_eq!((emails, posts), (720, 15));
+    // The acknowledgment is due at 10:30 New York time, and carries what was rendered.
+    let ack = with
+        .jobs
+        .iter()
+        .find(|j| j.key == "INC-2024-1015/acct-0001/ack_email/1/0")
+        .unwrap();
+    assert_eq!(
+        ack.due_ms,
+        "2024-10-15T10:30:00-04:00"
+            .parse::<jiff::Timestamp>()
+            .unwrap()
+            .as_millisecond()
+    );
+    let payload: serde_json::Value = serde_json::from_str(&ack.payload).unwrap();
+    assert_eq!(payload["to"], "alex.nguyen@northwindanalytics.example");
+    assert!(
+        payload["body"]
+            .as_str()
+            .unwrap()
+            .contains("Next update: 11:00 AM EDT")
+    );
+
+    // Queued twice (a re-plan), nothing is queued twice.
+    let file = std::env::temp_dir().join(format!("amends-plan-jobs-{}.db", std::process::id()));
+    let _ = std::fs::remove_file(&file);
+    let store = Store::connect(&format!("sqlite:{}", file.display()))
+        .await
+        .unwrap();
+    let first = store.enqueue(&with.jobs).await.unwrap();
+    let second = store.enqueue(&with.jobs).await.unwrap();
+    assert_eq!((first.queued, second.queued, second.updated), (735, 0, 735));
+    assert_eq!(store.outbox_counts().await.unwrap().queued, 735);
+    let _ = std::fs::remove_file(&file);
+}
