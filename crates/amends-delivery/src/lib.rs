@@ -14,6 +14,7 @@
 
 pub mod channel;
 pub mod clock;
+pub mod email;
 pub mod plan_jobs;
 pub mod webhook;
 pub mod worker;

@@ -1,0 +1,208 @@
+//! Email over SMTP (plain on loopback, STARTTLS or implicit TLS with rustls elsewhere), with a
+//! Message-ID derived from the job's idempotency key: every attempt of one message carries
+//! the same Message-ID, so mail systems and people's clients see one message.
+//!
+//! A job's payload is `{"to": "...", "name": "...", "subject": "...", "body": "..."}`.
+
+use std::time::Duration;
+
+use amends_store::Job;
+use lettre::message::header::ContentType;
+use lettre::message::{Mailbox, Message};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use sha2::{Digest, Sha256};
+
+use crate::channel::{Channel, Delivery, DeliveryError};
+
+/// How the connection to the SMTP server is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Security {
+    /// None: only for a relay on loopback.
+    Plain,
+    /// Upgrade with STARTTLS (port 587), refusing a server that does not offer it.
+    StartTls,
+    /// TLS from the first byte (port 465).
+    Tls,
+}
+
+/// Where and how to send email.
+#[derive(Clone)]
+pub struct SmtpConfig {
+    /// Server host.
+    pub host: String,
+    /// Server port.
+    pub port: u16,
+    /// Connection protection.
+    pub security: Security,
+    /// User and password, if the server needs them.
+    pub credentials: Option<(String, String)>,
+    /// The sender: a person's name and address, so replies reach someone.
+    pub from: String,
+    /// The domain of Message-IDs (`amends.example.com`).
+    pub message_id_domain: String,
+    /// Longest wait for the server.
+    pub timeout: Duration,
+}
+
+impl std::fmt::Debug for SmtpConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpConfig")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field(
+                "credentials",
+                &self.credentials.as_ref().map(|_| "<redacted>"),
+            )
+            .field("from", &self.from)
+            .finish()
+    }
+}
+
+/// Why an SMTP configuration was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum EmailConfigError {
+    /// The sender is not an address.
+    #[error(
+        "the sender {0:?} is not an email address (write \"Dana Whitfield <dana@example.com>\")"
+    )]
+    From(String),
+    /// TLS could not be set up.
+    #[error("cannot set up TLS to {0}: {1}")]
+    Tls(String, String),
+}
+
+/// The email channel.
+pub struct EmailChannel {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+    domain: String,
+}
+
+impl EmailChannel {
+    /// A channel sending through the configured server.
+    pub fn new(config: SmtpConfig) -> Result<EmailChannel, EmailConfigError> {
+        let from: Mailbox = config
+            .from
+            .parse()
+            .map_err(|_| EmailConfigError::From(config.from.clone()))?;
+        let tls_error = |e: lettre::transport::smtp::Error| {
+            EmailConfigError::Tls(config.host.clone(), e.to_string())
+        };
+        let mut builder = match config.security {
+            Security::Plain => {
+                AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&config.host)
+            }
+            Security::StartTls => {
+                AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&config.host)
+                    .map_err(tls_error)?
+            }
+            Security::Tls => {
+                AsyncSmtpTransport::<Tokio1Executor>::relay(&config.host).map_err(tls_error)?
+            }
+        }
+        .port(config.port)
+        .timeout(Some(config.timeout));
+        if let Some((user, password)) = config.credentials {
+            builder = builder.credentials(Credentials::new(user, password));
+        }
+        Ok(EmailChannel {
+            transport: builder.build(),
+            from,
+            domain: config.message_id_domain,
+        })
+    }
+
+    /// The Message-ID of a job: stable for its key, unique per key.
+    pub fn message_id(&self, key: &str) -> String {
+        message_id(key, &self.domain)
+    }
+}
+
+/// `<hex of sha256(key), 32 digits>@domain>`.
+pub fn message_id(key: &str, domain: &str) -> String {
+    let digest = Sha256::digest(key.as_bytes());
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    format!("<{hex}@{domain}>")
+}
+
+#[derive(serde::Deserialize)]
+struct Payload {
+    to: Option<String>,
+    name: Option<String>,
+    subject: Option<String>,
+    body: String,
+}
+
+impl Channel for EmailChannel {
+    fn name(&self) -> &str {
+        "email"
+    }
+
+    fn deliver<'a>(&'a self, job: &'a Job) -> Delivery<'a> {
+        Box::pin(async move {
+            let p: Payload = serde_json::from_str(&job.payload).map_err(|e| {
+                DeliveryError::permanent(format!("the job's payload is not an email: {e}"))
+            })?;
+            let address =
+                p.to.ok_or_else(|| DeliveryError::permanent("the contact has no email address"))?;
+            let to = Mailbox::new(
+                p.name,
+                address.parse().map_err(|_| {
+                    DeliveryError::permanent("the contact's email address is invalid")
+                })?,
+            );
+            let message = Message::builder()
+                .from(self.from.clone())
+                .to(to)
+                .subject(p.subject.unwrap_or_default())
+                .message_id(Some(self.message_id(&job.key)))
+                .header(ContentType::TEXT_PLAIN)
+                .body(p.body)
+                .map_err(|e| DeliveryError::permanent(format!("cannot build the email: {e}")))?;
+            match self.transport.send(message).await {
+                Ok(response) => Ok(Some(format!(
+                    "{} {}",
+                    response.code(),
+                    response.first_line().unwrap_or_default()
+                ))),
+                Err(e) if e.is_permanent() => Err(DeliveryError::permanent(format!(
+                    "the SMTP server refused the message: {}",
+                    e.status().map_or_else(String::new, |c| c.to_string())
+                ))),
+                Err(e) => Err(DeliveryError::transient(if e.is_timeout() {
+                    "the SMTP server timed out".to_string()
+                } else {
+                    format!(
+                        "the SMTP server failed{}",
+                        e.status().map_or_else(String::new, |c| format!(": {c}"))
+                    )
+                })),
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_ids_are_stable_per_key_and_distinct() {
+        let a = message_id("INC-1/acct-1/ack_email/1/0", "amends.example.com");
+        assert_eq!(
+            a,
+            message_id("INC-1/acct-1/ack_email/1/0", "amends.example.com")
+        );
+        assert_ne!(
+            a,
+            message_id("INC-1/acct-1/ack_email/2/0", "amends.example.com")
+        );
+        assert!(
+            a.starts_with('<') && a.ends_with("@amends.example.com>"),
+            "{a}"
+        );
+        assert_eq!(a.len(), 1 + 32 + 1 + "amends.example.com".len() + 1);
+    }
+}

@@ -1,0 +1,260 @@
+//! Email delivered over real SMTP to a real SMTP server on loopback (aiosmtpd from PyPI,
+//! started here, writing what it receives to a maildir): the worked example's 180
+//! acknowledgments go out at 10:30 New York time in simulated time, not a minute before, each
+//! with the Message-ID of its key, and queuing them again sends nothing twice.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use amends_core::account;
+use amends_core::incident::Incident;
+use amends_core::plan;
+use amends_core::playbook::Playbook;
+use amends_delivery::email::{EmailChannel, Security, SmtpConfig, message_id};
+use amends_delivery::plan_jobs::plan_jobs;
+use amends_delivery::{Channel, ManualClock, RetryPolicy, Worker};
+use amends_messages::{Composer, Library, Rca, compile};
+use amends_store::Store;
+
+const PLAYBOOK: &str = include_str!("../../../demo/playbook.toml");
+const ACCOUNTS: &str = include_str!("../../../demo/accounts.csv");
+const INCIDENT: &str = include_str!("../../../demo/incident.toml");
+const RCA: &str = include_str!("../../../demo/rca.toml");
+
+/// aiosmtpd on a free loopback port, killed when dropped.
+struct SmtpServer {
+    child: Child,
+    port: u16,
+    maildir: PathBuf,
+}
+
+impl SmtpServer {
+    fn start() -> SmtpServer {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .unwrap();
+        let maildir =
+            std::env::temp_dir().join(format!("amends-maildir-{}-{port}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&maildir);
+        let child = Command::new("python3")
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(&maildir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("python3 -m aiosmtpd (pip install aiosmtpd; .ci/run installs it)");
+        let server = SmtpServer {
+            child,
+            port,
+            maildir,
+        };
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return server;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("aiosmtpd did not listen on 127.0.0.1:{port} within 10 s");
+    }
+
+    /// Every message received, as raw text.
+    fn messages(&self) -> Vec<String> {
+        let dir = self.maildir.join("new");
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            return Vec::new();
+        };
+        entries
+            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+            .collect()
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.maildir);
+    }
+}
+
+fn header<'a>(message: &'a str, name: &str) -> Option<&'a str> {
+    message
+        .lines()
+        .take_while(|l| !l.is_empty())
+        .find_map(|l| l.strip_prefix(&format!("{name}: ")))
+}
+
+fn sqlite(name: &str) -> (String, PathBuf) {
+    let file = std::env::temp_dir().join(format!("amends-email-{name}-{}.db", std::process::id()));
+    let _ = std::fs::remove_file(&file);
+    (format!("sqlite:{}", file.display()), file)
+}
+
+fn remove(file: &Path) {
+    let _ = std::fs::remove_file(file);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_worked_examples_acknowledgments_reach_a_real_smtp_server_at_10_30() {
+    let server = SmtpServer::start();
+    let pb = Playbook::parse("demo/playbook.toml", PLAYBOOK).unwrap();
+    let accounts = account::parse_csv("demo/accounts.csv", ACCOUNTS, &pb).unwrap();
+    let incident = Incident::parse_toml("demo/incident.toml", INCIDENT, &pb, &accounts).unwrap();
+    let plan = plan::plan(
+        &pb,
+        &accounts,
+        &incident,
+        "2024-10-28T13:00:00Z".parse().unwrap(),
+    )
+    .unwrap();
+    let checked = compile(
+        &pb,
+        "demo/playbook.toml",
+        PLAYBOOK,
+        &Library::bundled().unwrap(),
+        &mut |p: &str| Err(p.to_string()),
+    )
+    .unwrap();
+    let rca = Rca::parse_toml("demo/rca.toml", RCA).unwrap();
+    let composer = Composer::new(&plan, &checked.templates, Some(&rca));
+    let acks: Vec<_> = plan_jobs(&plan, &composer)
+        .jobs
+        .into_iter()
+        .filter(|j| j.key.contains("/ack_email/"))
+        .collect();
+    assert_eq!(acks.len(), 180);
+
+    let (url, file) = sqlite("acks");
+    let store = Store::connect(&url).await.unwrap();
+    store.enqueue(&acks).await.unwrap();
+    let clock = Arc::new(ManualClock::new(
+        "2024-10-15T10:29:00-04:00".parse().unwrap(),
+    ));
+    let email: Arc<dyn Channel> = Arc::new(
+        EmailChannel::new(SmtpConfig {
+            host: "127.0.0.1".into(),
+            port: server.port,
+            security: Security::Plain,
+            credentials: None,
+            from: "Dana Whitfield <dana.whitfield@example.com>".into(),
+            message_id_domain: "amends.example.com".into(),
+            timeout: Duration::from_secs(10),
+        })
+        .unwrap(),
+    );
+    let worker = Worker::new(
+        store.clone(),
+        vec![email],
+        clock.clone(),
+        RetryPolicy::default(),
+    );
+
+    // 10:29: nothing is due yet.
+    assert_eq!(worker.drain().await.unwrap().claimed, 0);
+    assert!(server.messages().is_empty());
+    // 10:30: all 180 go out.
+    clock.set("2024-10-15T10:30:00-04:00".parse().unwrap());
+    let round = worker.drain().await.unwrap();
+    assert_eq!((round.delivered, round.retrying, round.dead), (180, 0, 0));
+
+    let received = server.messages();
+    assert_eq!(received.len(), 180);
+    let northwind = received
+        .iter()
+        .find(|m| {
+            header(m, "To").is_some_and(|t| t.contains("alex.nguyen@northwindanalytics.example"))
+        })
+        .expect("Northwind's acknowledgment");
+    assert_eq!(
+        header(northwind, "Message-ID"),
+        Some(
+            message_id(
+                "INC-2024-1015/acct-0001/ack_email/1/0",
+                "amends.example.com"
+            )
+            .as_str()
+        )
+    );
+    assert!(
+        header(northwind, "From")
+            .unwrap()
+            .contains("dana.whitfield@example.com")
+    );
+    assert!(
+        header(northwind, "Subject")
+            .unwrap()
+            .contains("unavailable since 10:00 AM EDT"),
+        "{northwind}"
+    );
+    assert!(
+        northwind.contains("Next update: 11:00 AM EDT by email"),
+        "{northwind}"
+    );
+    let ids: std::collections::BTreeSet<&str> = received
+        .iter()
+        .filter_map(|m| header(m, "Message-ID"))
+        .collect();
+    assert_eq!(ids.len(), 180, "one Message-ID per message");
+
+    // A re-plan queues the same messages again: nothing is sent twice.
+    let again = store.enqueue(&acks).await.unwrap();
+    assert_eq!(again.already_delivered, 180);
+    assert_eq!(worker.drain().await.unwrap().claimed, 0);
+    assert_eq!(server.messages().len(), 180);
+    remove(&file);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_smtp_server_is_retried_and_nothing_is_lost() {
+    // A port nobody listens on.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap();
+    let (url, file) = sqlite("down");
+    let store = Store::connect(&url).await.unwrap();
+    store
+        .enqueue(&[amends_store::NewJob {
+            key: "INC-1/acct-1/ack_email/1/0".into(),
+            incident_id: "INC-1".into(),
+            channel: "email".into(),
+            due_ms: 0,
+            payload:
+                serde_json::json!({"to": "a@b.example", "name": "A", "subject": "S", "body": "B"})
+                    .to_string(),
+        }])
+        .await
+        .unwrap();
+    let clock = Arc::new(ManualClock::new("2024-10-15T14:00:00Z".parse().unwrap()));
+    let email: Arc<dyn Channel> = Arc::new(
+        EmailChannel::new(SmtpConfig {
+            host: "127.0.0.1".into(),
+            port,
+            security: Security::Plain,
+            credentials: None,
+            from: "Dana Whitfield <dana.whitfield@example.com>".into(),
+            message_id_domain: "amends.example.com".into(),
+            timeout: Duration::from_secs(2),
+        })
+        .unwrap(),
+    );
+    let worker = Worker::new(store.clone(), vec![email], clock, RetryPolicy::default());
+    let round = worker.drain().await.unwrap();
+    assert_eq!(
+        (round.retrying, round.dead),
+        (1, 0),
+        "a refused connection is retried"
+    );
+    let counts = store.outbox_counts().await.unwrap();
+    assert_eq!(
+        (counts.queued, counts.delivered),
+        (1, 0),
+        "and still queued"
+    );
+    remove(&file);
+}
