@@ -16,6 +16,7 @@ pub mod channel;
 pub mod clock;
 pub mod email;
 pub mod plan_jobs;
+pub mod slack;
 pub mod webhook;
 pub mod worker;
 

@@ -1,6 +1,7 @@
 //! From a plan to outbox jobs: every scheduled message of the plan, for every contact of every
-//! affected account on the channel the plan chose for them, plus the public status posts,
-//! rendered and linted, each with its idempotency key and due time.
+//! affected account on the channel the plan chose for them, the public status posts, and the
+//! internal escalation steps that fire, rendered (and customer messages linted), each with its
+//! idempotency key and due time.
 //!
 //! The key names the message, not its text: `INC/acct/step/occurrence/contact` for an account
 //! message and `INC/public/step/occurrence` for a post. A re-plan produces the same keys for
@@ -97,7 +98,110 @@ pub fn plan_jobs(plan: &Plan<'_>, composer: &Composer<'_>) -> PlanJobs {
             );
         }
     }
+    escalation_jobs(plan, &mut out);
     out
+}
+
+/// The internal escalation steps that fire, as jobs: one war-room post per Slack step, an
+/// email per named person with an address, a PagerDuty event per paging step (de-duplicated
+/// by its key), and a task for a person to call or text.
+fn escalation_jobs(plan: &Plan<'_>, out: &mut PlanJobs) {
+    use amends_core::domain::InternalChannel as Internal;
+    let incident = plan.incident;
+    let level = plan.severity();
+    for e in &plan.escalation {
+        let (Some(at), true) = (e.at, e.fires) else {
+            continue;
+        };
+        let Some(step) = level.escalation.get(e.step) else {
+            continue;
+        };
+        let people: Vec<&amends_core::playbook::Person> = step
+            .notify
+            .iter()
+            .filter_map(|k| plan.playbook.person(k))
+            .collect();
+        let names: Vec<String> = people
+            .iter()
+            .map(|p| format!("{} ({})", p.name, p.role))
+            .collect();
+        let title = format!("[{}] {} — {}", level.id, incident.id, step.action);
+        let body = format!(
+            "{}. Actor: {}. Tell: {}.",
+            incident.title,
+            step.actor,
+            names.join(", ")
+        );
+        let why: Vec<&str> = e
+            .conditions
+            .iter()
+            .filter(|(held, _)| *held)
+            .map(|(_, c)| c.as_str())
+            .collect();
+        let base = format!("{}/escalation/{}", incident.id, e.step);
+        let mut job = |key: String, channel: &str, payload: serde_json::Value| {
+            out.jobs.push(NewJob {
+                key,
+                incident_id: incident.id.clone(),
+                channel: channel.to_string(),
+                due_ms: at.as_millisecond(),
+                payload: payload.to_string(),
+            });
+        };
+        match step.channel {
+            Internal::Slack => {
+                let mut facts = vec![
+                    ("Severity", format!("{} {}", level.id, level.name)),
+                    ("Tell", names.join(", ")),
+                    ("Include", step.information.join("; ")),
+                ];
+                if !why.is_empty() {
+                    facts.push(("Because", why.join("; ")));
+                }
+                let target = step.target.as_deref().unwrap_or("#incidents");
+                job(
+                    format!("{base}/slack"),
+                    "slack",
+                    crate::slack::message(target, &title, &body, &facts),
+                );
+            }
+            Internal::Email => {
+                for p in people.iter().filter(|p| p.email.is_some()) {
+                    job(
+                        format!("{base}/{}", p.key),
+                        "email",
+                        serde_json::json!({
+                            "to": p.email, "name": p.name, "subject": title,
+                            "body": format!("{body}\nInclude: {}.", step.information.join("; ")),
+                        }),
+                    );
+                }
+            }
+            Internal::Pagerduty => job(
+                format!("{base}/pagerduty"),
+                "pagerduty",
+                serde_json::json!({
+                    "summary": title,
+                    "severity": if level.id.as_str() == "S1" { "critical" } else { "error" },
+                    "source": "amends",
+                    "people": names,
+                    "custom_details": { "incident": incident.id, "include": step.information },
+                }),
+            ),
+            Internal::Phone | Internal::Sms => {
+                for p in &people {
+                    job(
+                        format!("{base}/{}", p.key),
+                        "task",
+                        serde_json::json!({
+                            "via": step.channel.as_str(), "person": p.name, "role": p.role,
+                            "do": step.action, "because": why, "body": body,
+                        }),
+                    );
+                }
+            }
+        }
+    }
 }
 
 fn push(

@@ -18,7 +18,7 @@ const INCIDENT: &str = include_str!("../../../demo/incident.toml");
 const RCA: &str = include_str!("../../../demo/rca.toml");
 
 #[tokio::test]
-async fn the_worked_example_becomes_735_keyed_jobs_and_a_replan_queues_none_twice() {
+async fn the_worked_example_becomes_742_keyed_jobs_and_a_replan_queues_none_twice() {
     let pb = Playbook::parse("demo/playbook.toml", PLAYBOOK).unwrap();
     let accounts = account::parse_csv("demo/accounts.csv", ACCOUNTS, &pb).unwrap();
     let incident = Incident::parse_toml("demo/incident.toml", INCIDENT, &pb, &accounts).unwrap();
@@ -48,17 +48,53 @@ async fn the_worked_example_becomes_735_keyed_jobs_and_a_replan_queues_none_twic
     let composer = Composer::new(&plan, &checked.templates, Some(&rca));
     let with = plan_jobs(&plan, &composer);
     assert!(with.held.is_empty(), "{:?}", with.held);
-    // 180 accounts × 4 emails (one contact each) + 15 status posts.
-    assert_eq!(with.jobs.len(), 735);
+    // 180 accounts × 4 emails (one contact each) + 15 status posts + 7 escalation steps.
+    assert_eq!(with.jobs.len(), 742);
+    let escalation: Vec<(&str, &str)> = with
+        .jobs
+        .iter()
+        .filter(|j| j.key.contains("/escalation/"))
+        .map(|j| (j.key.as_str(), j.channel.as_str()))
+        .collect();
+    assert_eq!(
+        escalation,
+        [
+            ("INC-2024-1015/escalation/0/pagerduty", "pagerduty"),
+            ("INC-2024-1015/escalation/1/pagerduty", "pagerduty"),
+            ("INC-2024-1015/escalation/2/slack", "slack"),
+            ("INC-2024-1015/escalation/3/slack", "slack"),
+            ("INC-2024-1015/escalation/4/vp_support", "email"),
+            ("INC-2024-1015/escalation/5/ceo", "task"),
+            ("INC-2024-1015/escalation/6/slack", "slack"),
+        ]
+    );
+    let ceo = with
+        .jobs
+        .iter()
+        .find(|j| j.key.ends_with("/5/ceo"))
+        .unwrap();
+    let ceo: serde_json::Value = serde_json::from_str(&ceo.payload).unwrap();
+    assert_eq!(ceo["person"], "Jordan Blake");
+    assert!(
+        ceo["because"][0]
+            .as_str()
+            .unwrap()
+            .contains("30 enterprise accounts"),
+        "{ceo}"
+    );
     let keys: BTreeSet<&str> = with.jobs.iter().map(|j| j.key.as_str()).collect();
-    assert_eq!(keys.len(), 735, "keys are unique");
+    assert_eq!(keys.len(), 742, "keys are unique");
     assert!(keys.contains("INC-2024-1015/acct-0001/ack_email/1/0"));
     assert!(keys.contains("INC-2024-1015/public/status_update/14"));
     assert!(
         !keys.contains("INC-2024-1015/public/status_update/15"),
         "no post after 13:45"
     );
-    let emails = with.jobs.iter().filter(|j| j.channel == "email").count();
+    let emails = with
+        .jobs
+        .iter()
+        .filter(|j| j.channel == "email" && !j.key.contains("/escalation/"))
+        .count();
     let posts = with
         .jobs
         .iter()
@@ -95,7 +131,7 @@ async fn the_worked_example_becomes_735_keyed_jobs_and_a_replan_queues_none_twic
         .unwrap();
     let first = store.enqueue(&with.jobs).await.unwrap();
     let second = store.enqueue(&with.jobs).await.unwrap();
-    assert_eq!((first.queued, second.queued, second.updated), (735, 0, 735));
-    assert_eq!(store.outbox_counts().await.unwrap().queued, 735);
+    assert_eq!((first.queued, second.queued, second.updated), (742, 0, 742));
+    assert_eq!(store.outbox_counts().await.unwrap().queued, 742);
     let _ = std::fs::remove_file(&file);
 }
