@@ -15,6 +15,7 @@
 pub mod channel;
 pub mod clock;
 pub mod email;
+pub mod pagerduty;
 pub mod plan_jobs;
 pub mod slack;
 pub mod webhook;

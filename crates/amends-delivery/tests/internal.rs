@@ -1,7 +1,8 @@
-//! The worked example's war-room posts delivered to a real HTTP listener standing in for a
-//! Slack incoming webhook, in the shape of Slack's published example
-//! (../shared/fixtures/real/slack_incoming_webhook_blocks.json); a target without a
-//! configured webhook, or one Slack refuses, becomes a dead letter a person can see.
+//! The worked example's internal escalation delivered to real HTTP listeners on loopback:
+//! war-room posts to a Slack incoming webhook, in the shape of Slack's published example
+//! (../shared/fixtures/real/slack_incoming_webhook_blocks.json), a target without a configured
+//! webhook becoming a dead letter a person can see; and pages as PagerDuty Events API v2
+//! `trigger` events whose `dedup_key` is the job's key, retried when PagerDuty throttles.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
@@ -11,6 +12,7 @@ use amends_core::account;
 use amends_core::incident::Incident;
 use amends_core::plan;
 use amends_core::playbook::Playbook;
+use amends_delivery::pagerduty::{PagerDutyChannel, RoutingKey};
 use amends_delivery::plan_jobs::plan_jobs;
 use amends_delivery::slack::{SlackChannel, WebhookUrl};
 use amends_delivery::{Channel, ManualClock, RetryPolicy, Worker};
@@ -58,16 +60,8 @@ fn shape(value: &serde_json::Value) -> (BTreeSet<String>, BTreeSet<String>) {
     (keys, types)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn war_room_posts_reach_the_webhook_in_slacks_shape() {
-    let posts: Posts = Arc::default();
-    let app = axum::Router::new()
-        .route("/services/T0/B0/secret", axum::routing::post(hook))
-        .with_state(posts.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-
+/// The worked example's jobs on one channel.
+fn demo_jobs(channel: &str) -> Vec<amends_store::NewJob> {
     let pb = Playbook::parse("demo/playbook.toml", PLAYBOOK).unwrap();
     let accounts = account::parse_csv("demo/accounts.csv", ACCOUNTS, &pb).unwrap();
     let incident = Incident::parse_toml("demo/incident.toml", INCIDENT, &pb, &accounts).unwrap();
@@ -87,21 +81,41 @@ async fn war_room_posts_reach_the_webhook_in_slacks_shape() {
     )
     .unwrap();
     let composer = Composer::new(&plan, &checked.templates, None);
-    let slack_jobs: Vec<_> = plan_jobs(&plan, &composer)
+    plan_jobs(&plan, &composer)
         .jobs
         .into_iter()
-        .filter(|j| j.channel == "slack")
-        .collect();
+        .filter(|j| j.channel == channel)
+        .collect()
+}
+
+async fn sqlite_store(name: &str) -> (Store, std::path::PathBuf) {
+    let file = std::env::temp_dir().join(format!("amends-{name}-{}.db", std::process::id()));
+    let _ = std::fs::remove_file(&file);
+    (
+        Store::connect(&format!("sqlite:{}", file.display()))
+            .await
+            .unwrap(),
+        file,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn war_room_posts_reach_the_webhook_in_slacks_shape() {
+    let posts: Posts = Arc::default();
+    let app = axum::Router::new()
+        .route("/services/T0/B0/secret", axum::routing::post(hook))
+        .with_state(posts.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let slack_jobs = demo_jobs("slack");
     assert_eq!(slack_jobs.len(), 3);
     let mut lost = slack_jobs[0].clone();
     lost.key.push_str("/elsewhere");
     lost.payload = lost.payload.replace("#incident-live", "#nowhere");
 
-    let file = std::env::temp_dir().join(format!("amends-slack-{}.db", std::process::id()));
-    let _ = std::fs::remove_file(&file);
-    let store = Store::connect(&format!("sqlite:{}", file.display()))
-        .await
-        .unwrap();
+    let (store, file) = sqlite_store("slack").await;
     store.enqueue(&slack_jobs).await.unwrap();
     store.enqueue(&[lost]).await.unwrap();
     let slack: Arc<dyn Channel> = Arc::new(SlackChannel::new(
@@ -172,5 +186,92 @@ async fn war_room_posts_reach_the_webhook_in_slacks_shape() {
         );
         assert!(post["text"].is_string());
     }
+    let _ = std::fs::remove_file(&file);
+}
+
+type Events = Arc<Mutex<Vec<serde_json::Value>>>;
+
+/// Throttles the first event it sees (429), then accepts like PagerDuty (202).
+async fn events(State(events): State<Events>, body: axum::Json<serde_json::Value>) -> StatusCode {
+    let mut seen = events.lock().unwrap();
+    seen.push(body.0);
+    if seen.len() == 1 {
+        StatusCode::TOO_MANY_REQUESTS
+    } else {
+        StatusCode::ACCEPTED
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_are_pagerduty_trigger_events_deduplicated_by_key() {
+    let seen: Events = Arc::default();
+    let app = axum::Router::new()
+        .route("/v2/enqueue", axum::routing::post(events))
+        .with_state(seen.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let pages = demo_jobs("pagerduty");
+    assert_eq!(
+        pages.len(),
+        2,
+        "T+0 on-call, T+5 VP Engineering and Support Director"
+    );
+    let (store, file) = sqlite_store("pagerduty").await;
+    store.enqueue(&pages).await.unwrap();
+    let pd: Arc<dyn Channel> = Arc::new(PagerDutyChannel::new(
+        format!("http://{addr}/v2/enqueue"),
+        RoutingKey::new("R0UT1NGKEY0000000000000000000000"),
+        Duration::from_secs(5),
+    ));
+    let clock = Arc::new(ManualClock::new(
+        "2024-10-15T10:05:00-04:00".parse().unwrap(),
+    ));
+    let worker = Worker::new(
+        store.clone(),
+        vec![pd],
+        clock.clone(),
+        RetryPolicy::default(),
+    );
+    let first = worker.drain().await.unwrap();
+    assert_eq!(
+        (first.delivered, first.retrying),
+        (1, 1),
+        "the throttled page waits"
+    );
+    clock.advance(jiff::SignedDuration::from_mins(2));
+    assert_eq!(worker.drain().await.unwrap().delivered, 1);
+
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 3, "two pages, one of them twice");
+    let keys: BTreeSet<&str> = seen
+        .iter()
+        .map(|e| e["dedup_key"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        keys,
+        BTreeSet::from([
+            "INC-2024-1015/escalation/0/pagerduty",
+            "INC-2024-1015/escalation/1/pagerduty"
+        ]),
+        "the retry carried the same dedup_key: PagerDuty pages once"
+    );
+    for e in &seen {
+        assert_eq!(e["event_action"], "trigger");
+        assert_eq!(e["routing_key"], "R0UT1NGKEY0000000000000000000000");
+        assert_eq!(e["payload"]["severity"], "critical");
+        assert_eq!(e["payload"]["source"], "amends");
+        assert!(
+            e["payload"]["summary"]
+                .as_str()
+                .unwrap()
+                .starts_with("[S1] INC-2024-1015 — ")
+        );
+    }
+    assert_eq!(
+        format!("{:?}", RoutingKey::new("secret")),
+        "RoutingKey(<redacted>)"
+    );
     let _ = std::fs::remove_file(&file);
 }
