@@ -9,6 +9,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod account;
+pub mod alert;
 pub mod classify;
 pub mod diagnostic;
 pub mod domain;

@@ -11,6 +11,7 @@ pub mod body;
 pub mod bundled;
 pub mod config;
 pub mod error;
+pub mod inbound;
 pub mod lifecycle;
 pub mod metrics;
 
