@@ -18,6 +18,7 @@ pub mod email;
 pub mod pagerduty;
 pub mod plan_jobs;
 pub mod slack;
+pub mod task;
 pub mod webhook;
 pub mod worker;
 

@@ -2,7 +2,8 @@
 //! war-room posts to a Slack incoming webhook, in the shape of Slack's published example
 //! (../shared/fixtures/real/slack_incoming_webhook_blocks.json), a target without a configured
 //! webhook becoming a dead letter a person can see; and pages as PagerDuty Events API v2
-//! `trigger` events whose `dedup_key` is the job's key, retried when PagerDuty throttles.
+//! `trigger` events whose `dedup_key` is the job's key, retried when PagerDuty throttles;
+//! and the call to the CEO as a task for a person, created once however often it is delivered.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
@@ -15,7 +16,8 @@ use amends_core::playbook::Playbook;
 use amends_delivery::pagerduty::{PagerDutyChannel, RoutingKey};
 use amends_delivery::plan_jobs::plan_jobs;
 use amends_delivery::slack::{SlackChannel, WebhookUrl};
-use amends_delivery::{Channel, ManualClock, RetryPolicy, Worker};
+use amends_delivery::task::TaskChannel;
+use amends_delivery::{Channel, Clock, ManualClock, RetryPolicy, Worker};
 use amends_messages::{Composer, Library, compile};
 use amends_store::Store;
 use axum::extract::State;
@@ -273,5 +275,69 @@ async fn pages_are_pagerduty_trigger_events_deduplicated_by_key() {
         format!("{:?}", RoutingKey::new("secret")),
         "RoutingKey(<redacted>)"
     );
+    let _ = std::fs::remove_file(&file);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_without_a_provider_becomes_a_task_for_a_person_once() {
+    let calls = demo_jobs("task");
+    assert_eq!(
+        calls.len(),
+        1,
+        "the CEO is called at T+60 (30 Enterprise accounts > 10)"
+    );
+    let (store, file) = sqlite_store("tasks").await;
+    store.enqueue(&calls).await.unwrap();
+    let tasks = TaskChannel::new(store.clone());
+    let channel: Arc<dyn Channel> = Arc::new(TaskChannel::new(store.clone()));
+    let clock = Arc::new(ManualClock::new(
+        "2024-10-15T11:00:00-04:00".parse().unwrap(),
+    ));
+    let worker = Worker::new(
+        store.clone(),
+        vec![channel],
+        clock.clone(),
+        RetryPolicy::default(),
+    );
+    assert_eq!(worker.drain().await.unwrap().delivered, 1);
+
+    let open = store.open_tasks().await.unwrap();
+    assert_eq!(open.len(), 1);
+    let call = &open[0];
+    assert_eq!(
+        (call.person.as_str(), call.via.as_str()),
+        ("Jordan Blake", "phone")
+    );
+    assert!(call.title.contains("(phone Jordan Blake)"), "{call:?}");
+    assert_eq!(call.key, calls[0].key);
+    // Delivered again (a worker died after creating it): still one task.
+    let job = amends_store::Job {
+        id: 0,
+        key: calls[0].key.clone(),
+        incident_id: calls[0].incident_id.clone(),
+        channel: "task".into(),
+        due_ms: calls[0].due_ms,
+        attempts: 2,
+        payload: calls[0].payload.clone(),
+    };
+    assert_eq!(
+        tasks.deliver(&job).await.unwrap().as_deref(),
+        Some("task already there")
+    );
+    assert_eq!(store.open_tasks().await.unwrap().len(), 1);
+    // Done by the person who called.
+    assert!(
+        store
+            .complete_task(&call.key, "token:dana", clock.now_ms())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .complete_task(&call.key, "token:dana", clock.now_ms())
+            .await
+            .unwrap()
+    );
+    assert!(store.open_tasks().await.unwrap().is_empty());
     let _ = std::fs::remove_file(&file);
 }

@@ -24,6 +24,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "outbox",
         include_str!("../migrations/sqlite/0003_outbox.sql"),
     ),
+    (
+        4,
+        "tasks",
+        include_str!("../migrations/sqlite/0004_tasks.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -40,6 +45,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         3,
         "outbox",
         include_str!("../migrations/postgres/0003_outbox.sql"),
+    ),
+    (
+        4,
+        "tasks",
+        include_str!("../migrations/postgres/0004_tasks.sql"),
     ),
 ];
 

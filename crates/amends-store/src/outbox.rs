@@ -342,6 +342,93 @@ impl Store {
     }
 }
 
+/// Work for a person (a call, a text sent by hand).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Task {
+    /// The key of the job that created it.
+    pub key: String,
+    /// The incident.
+    pub incident_id: String,
+    /// Who does it (a name from the playbook or the account's contact).
+    pub person: String,
+    /// How (`phone`, `sms`, `chat`).
+    pub via: String,
+    /// What to do, in a line.
+    pub title: String,
+    /// What to say.
+    pub body: String,
+    /// When it was created, Unix milliseconds.
+    pub created_ms: i64,
+    /// When it was done, and by whom.
+    pub done: Option<(i64, String)>,
+}
+
+impl Store {
+    /// Creates a task once per key (a retried delivery creates nothing new). Returns whether
+    /// it was new.
+    pub async fn add_task(&self, task: &Task) -> Result<bool> {
+        let mut w = self.begin_write().await?;
+        let n = sqlx::query(
+            "INSERT INTO tasks (key, incident_id, person, via, title, body, created_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(task.key.clone())
+        .bind(task.incident_id.clone())
+        .bind(task.person.clone())
+        .bind(task.via.clone())
+        .bind(task.title.clone())
+        .bind(task.body.clone())
+        .bind(task.created_ms)
+        .execute(&mut *w.tx)
+        .await?
+        .rows_affected();
+        w.commit().await?;
+        Ok(n == 1)
+    }
+
+    /// Open tasks, oldest first.
+    pub async fn open_tasks(&self) -> Result<Vec<Task>> {
+        let rows = sqlx::query(
+            "SELECT key, incident_id, person, via, title, body, created_ms, done_ms, done_by \
+             FROM tasks WHERE done_ms IS NULL ORDER BY created_ms, key",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(task_row).collect()
+    }
+
+    /// Marks a task done. Returns whether there was such an open task.
+    pub async fn complete_task(&self, key: &str, actor: &str, now_ms: i64) -> Result<bool> {
+        let mut w = self.begin_write().await?;
+        let n = sqlx::query(
+            "UPDATE tasks SET done_ms = $1, done_by = $2 WHERE key = $3 AND done_ms IS NULL",
+        )
+        .bind(now_ms)
+        .bind(actor.to_string())
+        .bind(key.to_string())
+        .execute(&mut *w.tx)
+        .await?
+        .rows_affected();
+        w.commit().await?;
+        Ok(n == 1)
+    }
+}
+
+fn task_row(r: &AnyRow) -> Result<Task> {
+    let done_ms: Option<i64> = r.try_get("done_ms")?;
+    let done_by: Option<String> = r.try_get("done_by")?;
+    Ok(Task {
+        key: r.try_get("key")?,
+        incident_id: r.try_get("incident_id")?,
+        person: r.try_get("person")?,
+        via: r.try_get("via")?,
+        title: r.try_get("title")?,
+        body: r.try_get("body")?,
+        created_ms: r.try_get("created_ms")?,
+        done: done_ms.zip(done_by),
+    })
+}
+
 /// `($1, $2), ($3, $4)` for `rows` rows of `width` parameters, numbered from `first`
 /// (a single column gives `$1, $2, $3`).
 fn placeholders(first: usize, rows: usize, width: usize) -> String {

@@ -350,7 +350,7 @@ async fn migrations_are_idempotent(db: Db) {
                 .unwrap();
         rows.into_iter().map(|(v,)| v).collect()
     };
-    assert_eq!(applied, vec![1, 2, 3], "each migration is recorded once");
+    assert_eq!(applied, vec![1, 2, 3, 4], "each migration is recorded once");
     again.ping().await.unwrap();
     drop((again, third));
     db.cleanup().await;
@@ -1805,5 +1805,41 @@ async fn two_stores_claiming_ten_thousand_jobs_never_share_one(db: Db) {
         (0, 0, 10_000)
     );
     drop(other);
+    db.cleanup().await;
+}
+
+both! {
+    tasks_are_created_once_and_closed_once => sqlite_tasks_are_created_once_and_closed_once, postgres_tasks_are_created_once_and_closed_once;
+}
+
+async fn tasks_are_created_once_and_closed_once(db: Db) {
+    let s = &db.store;
+    let task = amends_store::Task {
+        key: "INC-1/escalation/5/ceo".into(),
+        incident_id: "INC-1".into(),
+        person: "Jordan Blake".into(),
+        via: "phone".into(),
+        title: "Call the CEO".into(),
+        body: "30 Enterprise accounts affected".into(),
+        created_ms: 1_000,
+        done: None,
+    };
+    assert!(s.add_task(&task).await.unwrap());
+    assert!(
+        !s.add_task(&task).await.unwrap(),
+        "the same key creates nothing new"
+    );
+    assert_eq!(s.open_tasks().await.unwrap(), vec![task.clone()]);
+    assert!(
+        s.complete_task(&task.key, "token:dana", 2_000)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.complete_task(&task.key, "token:dana", 3_000)
+            .await
+            .unwrap()
+    );
+    assert!(s.open_tasks().await.unwrap().is_empty());
     db.cleanup().await;
 }
