@@ -244,3 +244,44 @@ pub fn alertmanager(body: &[u8], source: Source) -> Result<Vec<Alert>, AlertErro
         })
         .collect()
 }
+
+/// The incident an alert opens (or, resolved, closes) on a service the playbook knows: the
+/// service gives what customers are told and who is affected; the alert gives when. The id
+/// is stable per alert (`PD-PFQZPSY`), so firing again updates the same incident.
+pub fn incident_spec(
+    alert: &Alert,
+    service: &crate::playbook::Service,
+) -> crate::incident::IncidentSpec {
+    let prefix = match alert.source {
+        Source::Pagerduty => "PD",
+        Source::Alertmanager => "AM",
+        Source::Grafana => "GF",
+    };
+    let id: String = alert
+        .external_id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(100)
+        .collect();
+    let at = alert.at.to_string();
+    crate::incident::IncidentSpec {
+        id: format!("{prefix}-{id}"),
+        title: service.title.clone(),
+        failure_type: service.failure_type.to_string(),
+        features: service.features.clone(),
+        core_feature: service.core_feature,
+        workaround: service.workaround,
+        started_at: at.clone(),
+        detected_at: at.clone(),
+        resolved_at: (alert.change == Change::Resolved).then_some(at),
+        affected: service.affected.clone(),
+        known_cause: None,
+        severity_override: None,
+    }
+}

@@ -127,3 +127,49 @@ fn payloads_of_the_wrong_shape_are_refused_naming_the_field() {
         "{e}"
     );
 }
+
+#[test]
+fn an_alert_on_a_known_service_opens_the_worked_examples_incident() {
+    use amends_core::account;
+    use amends_core::playbook::Playbook;
+    let pb = Playbook::parse(
+        "demo/playbook.toml",
+        include_str!("../../../demo/playbook.toml"),
+    )
+    .unwrap();
+    let service = &pb.services["pig208"];
+    assert_eq!(
+        service.triage_auto_confirm.map(|m| m.get()),
+        Some(15),
+        "customer steps wait at most 15 minutes for a person"
+    );
+    let accounts = account::parse_csv(
+        "demo/accounts.csv",
+        include_str!("../../../demo/accounts.csv"),
+        &pb,
+    )
+    .unwrap();
+    let fired = alert::pagerduty(&fixture("pagerduty_v3_incident_triggered.json")).unwrap();
+    let spec = alert::incident_spec(&fired, service);
+    assert_eq!(spec.id, "PD-PFQZPSY");
+    assert_eq!(spec.detected_at, "2021-06-04T13:35:29.781Z");
+    assert_eq!(spec.resolved_at, None);
+    let incident = spec.check("alert", &pb, &accounts).unwrap();
+    let affected = accounts
+        .iter()
+        .filter(|a| incident.scope.contains(a))
+        .count();
+    assert_eq!(affected, 180);
+
+    let mut resolved = alert::pagerduty(&fixture("pagerduty_v3_incident_resolved.json")).unwrap();
+    resolved.external_id = fired.external_id.clone();
+    let closing = alert::incident_spec(&resolved, service);
+    assert_eq!(
+        closing.id, spec.id,
+        "the same alert resolves the same incident"
+    );
+    assert_eq!(
+        closing.resolved_at.as_deref(),
+        Some("2021-06-04T13:16:53.816Z")
+    );
+}

@@ -569,7 +569,7 @@ fn tiers_must_be_declared_once_each() {
         "tiers = [\"enterprise\", \"growth\", \"starter\"]",
         "tiers = [\"enterprise\", \"growth\", \"starter\", \"growth\"]",
     );
-    assert_one(&source, "\"growth\"]", "tier \"growth\" is listed twice");
+    assert_one(&source, "\"growth\"]\n", "tier \"growth\" is listed twice");
     let source = broken(
         "tiers = [\"enterprise\", \"growth\", \"starter\"]",
         "tiers = []",
@@ -1220,4 +1220,37 @@ fn lint_levels_and_limits_are_applied() {
     assert_eq!(pb.lint.level(Rule::NoNamedContact), Level::Deny);
     assert_eq!(pb.lint.level(Rule::GenericApology), Level::Deny);
     assert_eq!(pb.lint.level(Rule::TooLong), Level::Warn);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Alerting services.
+
+#[test]
+fn alerting_services_name_known_tiers_types_and_durations() {
+    let service =
+        "affected = { tiers = [\"enterprise\", \"growth\"] }\ntriage_auto_confirm = \"15m\"";
+    let source = broken(
+        service,
+        "affected = { tiers = [\"platinum\"] }\ntriage_auto_confirm = \"soon\"",
+    );
+    let list = errors(&source);
+    assert_eq!(list.len(), 2, "{}", describe(&list));
+    assert!(
+        list[0].message.starts_with("unknown tier \"platinum\""),
+        "{}",
+        list[0].message
+    );
+    assert_eq!(place(&list[1]), position(&source, "\"soon\""));
+    let source = broken(
+        "type = \"outage\"\nfeatures = [\"web application\", \"API\"]\ncore_feature = true\nworkaround = false\naffected",
+        "type = \"meltdown\"\nfeatures = [\"web application\", \"API\"]\ncore_feature = true\nworkaround = false\naffected",
+    );
+    let list = errors(&source);
+    assert_eq!(list.len(), 1, "{}", describe(&list));
+    assert!(list[0].message.contains("meltdown"), "{}", list[0].message);
+    assert_one(
+        &broken(service, "affected = {}  # nobody"),
+        "{}  # nobody",
+        "say who an incident on this service affects: `affected = { tiers = [...] }`, segments, accounts or `all = true`",
+    );
 }

@@ -221,6 +221,7 @@ fn build(c: &mut Checker<'_>, raw: raw::RawPlaybook) -> Option<Playbook> {
 
     let templates = templates(c, &people, raw.templates);
     let lint = lint(c, raw.lint);
+    let services = services(c, &tiers, raw.services);
     let mut communication = per_severity(c, &ids, raw.communication, "communication");
     let mut escalation = per_severity(c, &ids, raw.escalation, "escalation");
 
@@ -249,6 +250,7 @@ fn build(c: &mut Checker<'_>, raw: raw::RawPlaybook) -> Option<Playbook> {
         unmatched: unmatched?,
         templates,
         lint,
+        services,
         remediation: remediation?,
         sla_schedules,
         reviews,
@@ -377,6 +379,63 @@ fn templates(
                     sender,
                     named_contact: t.named_contact,
                     source,
+                },
+            );
+        }
+    }
+    out
+}
+
+fn services(
+    c: &mut Checker<'_>,
+    tiers: &[Key],
+    raw: BTreeMap<Text, Spanned<raw::RawService>>,
+) -> BTreeMap<String, Service> {
+    let mut out = BTreeMap::new();
+    for (name, s) in raw {
+        let s = s.into_inner();
+        let service_name = c.non_empty(&name, "a service name");
+        let title = c.non_empty(&s.title, "a service's incident title");
+        let failure_type = c.parse::<FailureType>(&s.failure_type);
+        // None: refused (reported); Some(None): not given, a person confirms.
+        let auto = match &s.triage_auto_confirm {
+            None => Some(None),
+            Some(t) => c.parse::<Minutes>(t).map(Some),
+        };
+        let affected = s.affected.get_ref().clone();
+        for tier in &affected.tiers {
+            if !tiers.iter().any(|k| k.as_str() == tier) {
+                c.error(
+                    s.affected.span(),
+                    format!(
+                        "unknown tier {tier:?}; the playbook's tiers are: {}",
+                        join(tiers)
+                    ),
+                );
+            }
+        }
+        if !affected.all
+            && affected.tiers.is_empty()
+            && affected.segments.is_empty()
+            && affected.accounts.is_empty()
+        {
+            c.error(
+                s.affected.span(),
+                "say who an incident on this service affects: `affected = { tiers = [...] }`, segments, accounts or `all = true`",
+            );
+        }
+        if let (Some(failure_type), Some(auto)) = (failure_type, auto) {
+            out.insert(
+                service_name.clone(),
+                Service {
+                    name: service_name,
+                    title,
+                    failure_type,
+                    features: s.features.into_iter().map(Spanned::into_inner).collect(),
+                    core_feature: s.core_feature,
+                    workaround: s.workaround,
+                    affected,
+                    triage_auto_confirm: auto,
                 },
             );
         }

@@ -41,6 +41,8 @@ pub struct Playbook {
     pub templates: BTreeMap<Key, Template>,
     /// The message linter's levels and limits.
     pub lint: LintConfig,
+    /// Alerting services by the name alerts carry, and what an incident on each means.
+    pub services: BTreeMap<String, Service>,
     /// The remediation policy.
     pub remediation: Remediation,
     /// Contractual SLA credit schedules by name.
@@ -158,6 +160,31 @@ pub struct Template {
     pub named_contact: Option<bool>,
     /// Where the text comes from.
     pub source: TemplateSource,
+}
+
+/// An alerting service (a PagerDuty service, an Alertmanager `service` or `job` label) and what
+/// an incident on it means for customers: the facts an alert does not carry. An alert on it
+/// opens an incident in triage: internal steps run, customer steps wait until a person
+/// confirms, or until `triage_auto_confirm` has passed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Service {
+    /// The name alerts carry.
+    pub name: String,
+    /// The incident title customers may read.
+    pub title: String,
+    /// The failure type.
+    pub failure_type: FailureType,
+    /// The features that fail, in customers' words.
+    pub features: Vec<String>,
+    /// Whether a core feature is affected.
+    pub core_feature: bool,
+    /// Whether a workaround exists.
+    pub workaround: bool,
+    /// Who is affected (checked against the accounts when an alert arrives).
+    pub affected: crate::incident::ScopeSpec,
+    /// Customer steps go ahead without a person's confirmation after this long; `None`
+    /// waits for a person.
+    pub triage_auto_confirm: Option<Minutes>,
 }
 
 /// Where a template's text comes from. Reading files is not this crate's job: a

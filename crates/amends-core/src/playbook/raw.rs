@@ -26,6 +26,8 @@ pub(super) struct RawPlaybook {
     #[serde(default)]
     pub lint: RawLint,
     #[serde(default)]
+    pub services: BTreeMap<Text, Spanned<RawService>>,
+    #[serde(default)]
     pub communication: BTreeMap<Text, Vec<Spanned<RawStep>>>,
     pub remediation: Spanned<RawRemediation>,
     #[serde(default)]
@@ -104,6 +106,20 @@ pub(super) struct RawTemplate {
     pub file: Option<Text>,
     pub sender: Option<Text>,
     pub named_contact: Option<bool>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawService {
+    pub title: Text,
+    #[serde(rename = "type")]
+    pub failure_type: Text,
+    #[serde(default)]
+    pub features: Vec<Text>,
+    pub core_feature: bool,
+    pub workaround: bool,
+    pub affected: Spanned<crate::incident::ScopeSpec>,
+    pub triage_auto_confirm: Option<Text>,
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
