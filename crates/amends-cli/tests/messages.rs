@@ -394,3 +394,35 @@ fn scripts_can_be_listed_searched_and_shown() {
     let o = amends(&["scripts", "search", "zzzqqq"]);
     assert_eq!(o.status.code(), Some(1));
 }
+
+#[test]
+fn check_renders_and_lints_the_branch_for_an_ongoing_incident() {
+    // Regression: the samples were all resolved, so this passed check and was blocked at 10:30.
+    let dir = scratch("ongoing");
+    let (path, text) = playbook_with_ack(
+        &dir,
+        "[templates.ack_email]\ndescription = \"Ack\"\nsender = \"vp_support\"\nscript = \"outage/initial_contact\"\n[templates.ack_email_x]\ndescription = \"x\"\npurpose = \"acknowledgment\"\nbody = '''\n{% if incident.ongoing %}We apologize for the inconvenience.{% endif %}\n'''\n",
+    );
+    let o = amends(&["check", path.to_str().expect("path")]);
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    let e = err(&o);
+    assert!(e.contains("template ack_email_x: [generic-apology]"), "{e}");
+    assert!(e.contains("while the incident is ongoing"), "{e}");
+    let (line, col) = place(&text, "apologize for the inconvenience");
+    assert!(e.contains(&format!("playbook.toml:{line}:{col}")), "{e}");
+}
+
+#[test]
+fn check_refuses_a_template_that_would_print_a_missing_value() {
+    // Regression: an unguarded optional value (no apology for a Growth account) printed "None".
+    let dir = scratch("none");
+    let (path, _) = playbook_with_ack(
+        &dir,
+        "[templates.ack_email]\ndescription = \"Ack\"\nsender = \"vp_support\"\nscript = \"outage/initial_contact\"\n[templates.res_x]\ndescription = \"x\"\npurpose = \"resolution\"\nbody = '''\nWith an apology from {{ remediation.apology_from }}.\n'''\n",
+    );
+    let o = amends(&["check", path.to_str().expect("path")]);
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    let e = err(&o);
+    assert!(e.contains("template res_x fails to render once the incident is resolved, with the optional values absent"), "{e}");
+    assert!(e.contains("a missing value would be printed"), "{e}");
+}

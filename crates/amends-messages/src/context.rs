@@ -220,8 +220,9 @@ pub fn duration_words(minutes: i64) -> String {
 
 /// A complete set of facts with every optional part filled: what `amends check` renders each
 /// template against, so an unknown variable or a finding of the linter shows up before any
-/// incident exists. [`sample_bare`] leaves every optional part empty, to catch a template that
-/// uses one without asking whether it is there.
+/// incident exists. The check also renders it with
+/// every optional part empty, to catch a template that uses one without asking whether it is
+/// there.
 pub fn sample() -> Facts {
     Facts {
         account: Some(AccountFacts {
@@ -297,26 +298,6 @@ pub fn sample() -> Facts {
             occurrence: 1,
             due: "Tuesday, October 15, 2024 at 10:30 AM EDT".into(),
         },
-    }
-}
-
-/// [`sample`] with every optional part empty.
-pub fn sample_bare() -> Facts {
-    let full = sample();
-    Facts {
-        account: None,
-        contact: None,
-        impact: None,
-        remediation: None,
-        next_update: None,
-        sender: None,
-        rca: None,
-        incident: IncidentFacts {
-            cause: None,
-            resolved: None,
-            ..full.incident
-        },
-        step: full.step,
     }
 }
 

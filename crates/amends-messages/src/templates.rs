@@ -147,6 +147,17 @@ fn environment() -> Environment<'static> {
         }
     });
     env.add_filter("capfirst", capfirst);
+    // A missing value is never printed as "none": rendering fails instead, at `amends check`
+    // for the samples and, should a template still reach one, before anything is sent.
+    env.set_formatter(|out, state, value| {
+        if value.is_none() || value.is_undefined() {
+            return Err(minijinja::Error::new(
+                minijinja::ErrorKind::InvalidOperation,
+                "a missing value would be printed; guard it with {% if … %}",
+            ));
+        }
+        minijinja::escape_formatter(out, state, value)
+    });
     env
 }
 
@@ -343,54 +354,61 @@ pub fn compile(
         }
         if ok {
             let public = audience == Some(Audience::Public);
-            for facts in [sample_for(public, false), sample_for(public, true)] {
-                let bare = facts.account.is_some() && facts.impact.is_none()
-                    || public && facts.next_update.is_none();
-                let ctx = Value::from_serialize(&facts);
-                for (name, origin, _) in &parts {
-                    let Ok(t) = env.get_template(name) else {
-                        continue;
-                    };
-                    if let Err(e) = t.render(&ctx) {
-                        ok = false;
-                        let when = if bare {
-                            " (rendered with the optional values absent: guard them with {% if … %})"
-                        } else {
-                            ""
+            // Render in every phase the message can be due in, with every optional value
+            // present and again absent; lint the full render of the phase it is written for.
+            for &phase in phases(purpose) {
+                for bare in [false, true] {
+                    let facts = sample_for(public, phase, bare);
+                    let ctx = Value::from_serialize(&facts);
+                    for (name, origin, _) in &parts {
+                        let Ok(t) = env.get_template(name) else {
+                            continue;
                         };
-                        errors.push(origin.at(
-                            e.range(),
-                            format!("template {key} fails to render{when}: {}", describe(&e)),
-                        ));
+                        if let Err(e) = t.render(&ctx) {
+                            ok = false;
+                            errors.push(origin.at(
+                                e.range(),
+                                format!(
+                                    "template {key} fails to render {}: {}",
+                                    phase.describe(bare),
+                                    describe(&e)
+                                ),
+                            ));
+                        }
                     }
                 }
             }
-        }
-        if ok {
-            // Lint the full sample render; point each finding at the template text when the
-            // words found are written there.
-            let facts = sample_for(audience == Some(Audience::Public), false);
-            if let Ok(text) =
-                render_parts(&env, key, subject.is_some(), &Value::from_serialize(&facts))
-            {
-                let message = lint::Message {
-                    text: &text,
-                    purpose,
-                    channel,
-                    needs_named_contact,
-                };
-                for f in lint::lint(&message, &playbook.lint) {
-                    let origin = &body_origin;
-                    let found = &text[f.range.clone()];
-                    let d = origin
-                        .at(
-                            origin.find(found),
-                            format!("template {key}: [{}] {}", f.rule.id(), f.message),
-                        )
-                        .with_help(format!("why: {}\nhelp: {}", f.rule.why(), f.rule.fix()));
-                    match f.level {
-                        Level::Deny => errors.push(d),
-                        _ => warnings.push(d.into_warning()),
+            if ok {
+                let phase = lint_phase(purpose);
+                let facts = sample_for(public, phase, false);
+                if let Ok(text) =
+                    render_parts(&env, key, subject.is_some(), &Value::from_serialize(&facts))
+                {
+                    let message = lint::Message {
+                        text: &text,
+                        purpose,
+                        channel,
+                        needs_named_contact,
+                    };
+                    for f in lint::lint(&message, &playbook.lint) {
+                        // Point at the template text when the words found are written there.
+                        let origin = &body_origin;
+                        let found = &text[f.range.clone()];
+                        let d = origin
+                            .at(
+                                origin.find(found),
+                                format!(
+                                    "template {key}: [{}] {} ({})",
+                                    f.rule.id(),
+                                    f.message,
+                                    phase.describe(false)
+                                ),
+                            )
+                            .with_help(format!("why: {}\nhelp: {}", f.rule.why(), f.rule.fix()));
+                        match f.level {
+                            Level::Deny => errors.push(d),
+                            _ => warnings.push(d.into_warning()),
+                        }
                     }
                 }
             }
@@ -448,36 +466,85 @@ fn usage(playbook: &Playbook) -> BTreeMap<Key, (Option<Audience>, Option<Channel
     out
 }
 
-fn sample_for(public: bool, bare: bool) -> Facts {
-    let mut facts = if bare {
-        context::sample_bare()
+/// Where the incident stands when a message is due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Still going on: no resolution, a next update.
+    Ongoing,
+    /// Over: resolved, no next update.
+    Resolved,
+}
+
+impl Phase {
+    fn describe(self, bare: bool) -> &'static str {
+        match (self, bare) {
+            (Phase::Ongoing, false) => "while the incident is ongoing",
+            (Phase::Resolved, false) => "once the incident is resolved",
+            (Phase::Ongoing, true) => {
+                "while the incident is ongoing, with the optional values absent (guard them with {% if … %})"
+            }
+            (Phase::Resolved, true) => {
+                "once the incident is resolved, with the optional values absent (guard them with {% if … %})"
+            }
+        }
+    }
+}
+
+/// The phases a message of this purpose can be due in: a resolution, summary or follow-up
+/// only after the resolution; anything else at any time (an acknowledgment can fall after a
+/// quick resolution).
+fn phases(purpose: Purpose) -> &'static [Phase] {
+    match purpose {
+        Purpose::Resolution | Purpose::Rca | Purpose::FollowUp => &[Phase::Resolved],
+        _ => &[Phase::Ongoing, Phase::Resolved],
+    }
+}
+
+/// The phase a message of this purpose is written for, and linted in.
+fn lint_phase(purpose: Purpose) -> Phase {
+    match purpose {
+        Purpose::Acknowledgment | Purpose::Update | Purpose::Status => Phase::Ongoing,
+        _ => Phase::Resolved,
+    }
+}
+
+/// The sample facts of a phase: complete, or with every optional value absent (`bare`).
+/// Public posts have no account, reader or remedy.
+fn sample_for(public: bool, phase: Phase, bare: bool) -> Facts {
+    let mut facts = context::sample();
+    if phase == Phase::Ongoing {
+        facts.incident.ongoing = true;
+        facts.incident.resolved = None;
+        facts.incident.window = "since Tuesday, October 15, 2024 at 10:00 AM EDT".into();
+        facts.incident.duration = "30 minutes".into();
     } else {
-        context::sample()
-    };
-    let full = context::sample();
-    if bare && !public {
-        // Account messages always have their account, reader, remedy and signer.
-        facts.account = full.account.map(|mut a| {
+        facts.next_update = None;
+    }
+    if bare {
+        facts.impact = None;
+        facts.rca = None;
+        facts.next_update = None;
+        facts.incident.cause = None;
+        if let Some(a) = facts.account.as_mut() {
             a.owner = None;
-            a
-        });
-        facts.contact = full.contact.map(|mut c| {
+        }
+        if let Some(c) = facts.contact.as_mut() {
             c.email = None;
-            c
-        });
-        facts.remediation = full.remediation;
-        facts.sender = full.sender.map(|mut s| {
+        }
+        if let Some(s) = facts.sender.as_mut() {
             s.email = None;
-            s
-        });
-        facts.incident.resolved = full.incident.resolved.clone();
+        }
+        if let Some(r) = facts.remediation.as_mut() {
+            r.credit = None;
+            r.basis = None;
+            r.apology_from = None;
+        }
     }
     if public {
         facts.account = None;
         facts.contact = None;
         facts.remediation = None;
         facts.impact = None;
-        facts.incident.resolved = full.incident.resolved;
     }
     facts
 }
