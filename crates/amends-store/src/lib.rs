@@ -627,17 +627,25 @@ impl Store {
             )));
         }
         let at = now();
-        sqlx::query(
+        // The WHERE keeps a summary sent in the meantime (another writer) frozen.
+        let written = sqlx::query(
             "INSERT INTO rca_records (incident_id, record, written_at, written_by) \
              VALUES ($1, $2, $3, $4) ON CONFLICT (incident_id) DO UPDATE SET \
-             record = excluded.record, written_at = excluded.written_at, written_by = excluded.written_by",
+             record = excluded.record, written_at = excluded.written_at, written_by = excluded.written_by \
+             WHERE rca_records.sent_at IS NULL",
         )
         .bind(incident.to_string())
         .bind(to_json(record)?)
         .bind(at.clone())
         .bind(actor.to_string())
         .execute(&mut *w.tx)
-        .await?;
+        .await?
+        .rows_affected();
+        if written == 0 {
+            return Err(StoreError::Conflict(format!(
+                "the root-cause summary of {incident} was sent; what customers read cannot be changed"
+            )));
+        }
         let after = RcaRow {
             incident_id: incident.to_string(),
             record: record.clone(),
@@ -669,25 +677,36 @@ impl Store {
     ) -> Result<RcaRow> {
         let mut w = self.begin_write().await?;
         require_incident(&mut w, incident).await?;
-        let before = fetch_rca(&mut w, incident)
+        let existing = fetch_rca(&mut w, incident)
             .await?
             .ok_or_else(|| not_found("root-cause summary of incident", incident))?;
-        if let Some(sent) = &before.sent_at {
+        if let Some(sent) = &existing.sent_at {
             return Err(StoreError::Conflict(format!(
                 "the root-cause summary of {incident} was already recorded as sent at {sent}"
             )));
         }
         let at = sent_at.unwrap_or_else(now);
-        sqlx::query("UPDATE rca_records SET sent_at = $1, sent_by = $2 WHERE incident_id = $3")
-            .bind(at.clone())
-            .bind(actor.to_string())
-            .bind(incident.to_string())
-            .execute(&mut *w.tx)
-            .await?;
-        let after = RcaRow {
-            sent_at: Some(at.clone()),
-            sent_by: Some(actor.to_string()),
-            ..before.clone()
+        // RETURNING gives the record as it is when it is marked: a write that committed since
+        // the read above is what was sent, not the older text.
+        let row = sqlx::query(&format!(
+            "UPDATE rca_records SET sent_at = $1, sent_by = $2 WHERE incident_id = $3 AND sent_at IS NULL \
+             RETURNING {RCA_COLUMNS}"
+        ))
+        .bind(at.clone())
+        .bind(actor.to_string())
+        .bind(incident.to_string())
+        .fetch_optional(&mut *w.tx)
+        .await?
+        .ok_or_else(|| {
+            StoreError::Conflict(format!(
+                "the root-cause summary of {incident} was already recorded as sent"
+            ))
+        })?;
+        let after = rca_row(&row)?;
+        let before = RcaRow {
+            sent_at: None,
+            sent_by: None,
+            ..after.clone()
         };
         w.audit(Record {
             at: now(),
@@ -751,9 +770,9 @@ impl Store {
             closed_by: c.actor.clone(),
             note: c.note.clone(),
         };
-        sqlx::query(
+        let inserted = sqlx::query(
             "INSERT INTO review_closures (incident_id, task, closed_at, closed_by, note) \
-             VALUES ($1, $2, $3, $4, $5)",
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (incident_id, task) DO NOTHING",
         )
         .bind(row.incident_id.clone())
         .bind(row.task.clone())
@@ -761,7 +780,14 @@ impl Store {
         .bind(row.closed_by.clone())
         .bind(row.note.clone())
         .execute(&mut *w.tx)
-        .await?;
+        .await?
+        .rows_affected();
+        if inserted == 0 {
+            return Err(StoreError::Conflict(format!(
+                "review {:?} of {} was closed at the same time by someone else",
+                c.task, c.incident
+            )));
+        }
         w.audit(Record {
             at: row.closed_at.clone(),
             actor: c.actor,
@@ -856,7 +882,7 @@ impl Store {
 }
 
 /// A write transaction with its place in the audit chain.
-struct WriteTx<'s> {
+pub(crate) struct WriteTx<'s> {
     tx: sqlx::Transaction<'static, sqlx::Any>,
     _guard: Option<tokio::sync::MutexGuard<'s, ()>>,
     backend: Backend,

@@ -96,12 +96,28 @@ pub struct OutboxCounts {
 /// Rows per multi-row statement: well under both backends' bind-parameter limits.
 const CHUNK: usize = 200;
 
+/// The PostgreSQL advisory lock that serialises queuing, completing and cancelling: each
+/// checks the delivered keys and the queue in several statements, and a completion slipping
+/// between them would let a delivered key be queued again. (SQLite has one writer anyway.)
+const OUTBOX_LOCK: i64 = 0x6f75_7462_6f78;
+
+async fn lock_outbox(w: &mut crate::WriteTx<'_>) -> Result<()> {
+    if w.backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(OUTBOX_LOCK)
+            .execute(&mut *w.tx)
+            .await?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// Queues jobs, all or nothing. A key already delivered is not queued again; a key still
     /// waiting gets the new due time and payload (a re-plan moved or re-rendered it); a key
     /// being sent is left alone.
     pub async fn enqueue(&self, jobs: &[NewJob]) -> Result<Enqueued> {
         let mut w = self.begin_write().await?;
+        lock_outbox(&mut w).await?;
         let mut summary = Enqueued::default();
         for chunk in jobs.chunks(CHUNK) {
             let keys = placeholders(1, chunk.len(), 1);
@@ -144,15 +160,15 @@ impl Store {
                 summary.queued += fresh.len() as u64;
             }
             for j in chunk.iter().filter(|j| existing.contains(&j.key)) {
-                sqlx::query(
+                summary.updated += sqlx::query(
                     "UPDATE outbox_jobs SET due_ms = $1, payload = $2 WHERE key = $3 AND status = 'queued'",
                 )
                 .bind(j.due_ms)
                 .bind(j.payload.clone())
                 .bind(j.key.clone())
                 .execute(&mut *w.tx)
-                .await?;
-                summary.updated += 1;
+                .await?
+                .rows_affected();
             }
         }
         w.commit().await?;
@@ -164,6 +180,7 @@ impl Store {
     /// being sent is not touched. Returns how many were cancelled.
     pub async fn cancel_jobs_except(&self, incident: &str, keep: &[String]) -> Result<u64> {
         let mut w = self.begin_write().await?;
+        lock_outbox(&mut w).await?;
         let waiting: Vec<(i64, String)> = sqlx::query(
             "SELECT id, key FROM outbox_jobs WHERE incident_id = $1 AND status = 'queued'",
         )
@@ -222,6 +239,7 @@ impl Store {
             return Ok(());
         }
         let mut w = self.begin_write().await?;
+        lock_outbox(&mut w).await?;
         for chunk in done.chunks(CHUNK) {
             let rows = placeholders(1, chunk.len(), 6);
             let sql = format!(
