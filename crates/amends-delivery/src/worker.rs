@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use amends_store::Store;
+use amends_store::{Job, Store};
 use futures_util::future::join_all;
 
 use crate::channel::{Channel, DeliveryError};
@@ -46,8 +46,10 @@ impl RetryPolicy {
             .saturating_mul(1_i64 << exponent)
             .min(self.max_ms);
         let jitter = 0.5 + fastrand::f64();
-        // Milliseconds of waiting, not money: a float factor is fine here.
-        Some(now_ms + ((wait as f64) * jitter) as i64)
+        // Milliseconds of waiting, not money: a float factor is fine here. The jittered wait
+        // stays under the cap too.
+        let jittered = ((wait as f64) * jitter) as i64;
+        Some(now_ms + jittered.min(self.max_ms))
     }
 }
 
@@ -116,29 +118,39 @@ impl Worker {
             (job, outcome)
         });
         let outcomes = join_all(attempts).await;
-        let mut delivered = Vec::new();
+        // Record the deliveries first: a failure to record a failed attempt must not cost
+        // the delivered ones their receipts (they would be sent again after the lease).
         let finished = self.clock.now_ms();
-        for (job, outcome) in outcomes {
-            match outcome {
-                Ok(receipt) => delivered.push((job, receipt)),
-                Err(e) => {
-                    let retry = if e.retryable {
-                        self.policy.retry_at(finished, job.attempts)
-                    } else {
-                        None
-                    };
-                    tracing::warn!(key = %job.key, channel = %job.channel, attempts = job.attempts, error = %e, dead = retry.is_none(), "delivery failed");
-                    self.store.fail(job, &e.message, retry).await?;
-                    if retry.is_some() {
-                        round.retrying += 1;
-                    } else {
-                        round.dead += 1;
-                    }
+        let (delivered, failed): (Vec<_>, Vec<_>) = outcomes
+            .into_iter()
+            .partition(|(_, outcome)| outcome.is_ok());
+        let delivered: Vec<(&Job, Option<String>)> = delivered
+            .into_iter()
+            .filter_map(|(job, outcome)| outcome.ok().map(|receipt| (job, receipt)))
+            .collect();
+        round.delivered = delivered.len();
+        self.store.complete(&delivered, finished).await?;
+        let mut first_error = None;
+        for (job, outcome) in failed {
+            let Err(e) = outcome else { continue };
+            let retry = if e.retryable {
+                self.policy.retry_at(finished, job.attempts)
+            } else {
+                None
+            };
+            tracing::warn!(key = %job.key, channel = %job.channel, attempts = job.attempts, error = %e, dead = retry.is_none(), "delivery failed");
+            match self.store.fail(job, &e.message, retry).await {
+                Ok(()) if retry.is_some() => round.retrying += 1,
+                Ok(()) => round.dead += 1,
+                // The job stays claimed; its lease runs out and it is tried again.
+                Err(err) => {
+                    first_error.get_or_insert(err);
                 }
             }
         }
-        round.delivered = delivered.len();
-        self.store.complete(&delivered, finished).await?;
+        if let Some(err) = first_error {
+            return Err(err);
+        }
         Ok(round)
     }
 
@@ -175,8 +187,18 @@ mod tests {
             assert!((500..=1_500).contains(&first), "{first}");
             let third = p.retry_at(0, 3).unwrap();
             assert!((2_000..=6_000).contains(&third), "{third}");
-            let capped = p.retry_at(0, 4).unwrap();
-            assert!((4_000..=12_000).contains(&capped), "{capped}");
+            let fourth = p.retry_at(0, 4).unwrap();
+            assert!((4_000..=10_000).contains(&fourth), "{fourth}");
+            let capped = RetryPolicy {
+                max_attempts: 50,
+                ..p
+            }
+            .retry_at(0, 30)
+            .unwrap();
+            assert!(
+                (5_000..=10_000).contains(&capped),
+                "never past the cap: {capped}"
+            );
         }
         assert_eq!(p.retry_at(0, 5), None);
     }
