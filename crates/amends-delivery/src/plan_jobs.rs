@@ -139,8 +139,10 @@ fn escalation_jobs(plan: &Plan<'_>, out: &mut PlanJobs) {
             .map(|(_, c)| c.as_str())
             .collect();
         let base = format!("{}/escalation/{}", incident.id, e.step);
+        let held = &mut out.held;
+        let jobs = &mut out.jobs;
         let mut job = |key: String, channel: &str, payload: serde_json::Value| {
-            out.jobs.push(NewJob {
+            jobs.push(NewJob {
                 key,
                 incident_id: incident.id.clone(),
                 channel: channel.to_string(),
@@ -166,6 +168,12 @@ fn escalation_jobs(plan: &Plan<'_>, out: &mut PlanJobs) {
                 );
             }
             Internal::Email => {
+                for p in people.iter().filter(|p| p.email.is_none()) {
+                    held.push(Held {
+                        key: format!("{base}/{}", p.key),
+                        reason: format!("{} has no email address in the playbook", p.name),
+                    });
+                }
                 for p in people.iter().filter(|p| p.email.is_some()) {
                     job(
                         format!("{base}/{}", p.key),
@@ -184,8 +192,13 @@ fn escalation_jobs(plan: &Plan<'_>, out: &mut PlanJobs) {
                     "summary": title,
                     "severity": if level.id.as_str() == "S1" { "critical" } else { "error" },
                     "source": "amends",
-                    "people": names,
-                    "custom_details": { "incident": incident.id, "include": step.information },
+                    "custom_details": {
+                        "incident": incident.id,
+                        "actor": step.actor,
+                        "tell": names,
+                        "include": step.information,
+                        "because": why,
+                    },
                 }),
             ),
             Internal::Phone | Internal::Sms => {
