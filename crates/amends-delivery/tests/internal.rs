@@ -270,6 +270,12 @@ async fn pages_are_pagerduty_trigger_events_deduplicated_by_key() {
                 .unwrap()
                 .starts_with("[S1] INC-2024-1015 — ")
         );
+        // Who to tell and what to include travel with the page.
+        assert!(e["payload"]["custom_details"]["tell"][0].is_string(), "{e}");
+        assert!(
+            e["payload"]["custom_details"]["include"][0].is_string(),
+            "{e}"
+        );
     }
     assert_eq!(
         format!("{:?}", RoutingKey::new("secret")),
