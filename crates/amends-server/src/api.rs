@@ -713,6 +713,19 @@ pub async fn rca_sent(
             if at > jiff::Timestamp::now() {
                 return Err(ApiError::field("sent_at", "is in the future"));
             }
+            // Sent before it was written would close the review on a summary nobody read.
+            let written = state
+                .lifecycle
+                .store
+                .rca(&id)
+                .await?
+                .and_then(|r| r.written_at.parse::<jiff::Timestamp>().ok());
+            if let Some(written) = written.filter(|w| at < *w) {
+                return Err(ApiError::field(
+                    "sent_at",
+                    format!("is before the summary was written ({written})"),
+                ));
+            }
             Some(at.to_string())
         }
     };

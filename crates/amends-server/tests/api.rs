@@ -1150,11 +1150,21 @@ async fn rca_and_reviews(app: &App) {
         Some("sent_at"),
         "sent in the future",
     );
+    // The summary was written now; a send time in 2024 is before it existed.
     let r = app
         .call("POST", &sent_url, Some(&t.agent), Some(&sent))
         .await;
+    assert_problem(
+        &r,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("sent_at"),
+        "sent before it was written",
+    );
+    let r = app
+        .call("POST", &sent_url, Some(&t.agent), Some(&json!({})))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{r}");
-    assert_eq!(r.json["sent_at"], "2024-10-22T18:00:00Z", "{r}");
+    assert!(r.json["sent_at"].is_string(), "{r}");
     let r = app
         .call(
             "PUT",
