@@ -118,6 +118,39 @@ impl Store {
     pub async fn enqueue(&self, jobs: &[NewJob]) -> Result<Enqueued> {
         let mut w = self.begin_write().await?;
         lock_outbox(&mut w).await?;
+        let summary = enqueue_in(&mut w, jobs).await?;
+        w.commit().await?;
+        Ok(summary)
+    }
+
+    /// A re-plan of one incident, all or nothing: queues `jobs` as [`Store::enqueue`] does
+    /// and cancels the incident's jobs whose keys are not among them, waiting or dead (a dead
+    /// job of an account no longer affected must not be retried by hand into its inbox).
+    /// Returns what was queued and how many were cancelled.
+    pub async fn replan_jobs(&self, incident: &str, jobs: &[NewJob]) -> Result<(Enqueued, u64)> {
+        let mut w = self.begin_write().await?;
+        lock_outbox(&mut w).await?;
+        let summary = enqueue_in(&mut w, jobs).await?;
+        let keep: Vec<String> = jobs.iter().map(|j| j.key.clone()).collect();
+        let cancelled = cancel_in(&mut w, incident, &keep, &["queued", "dead"]).await?;
+        w.commit().await?;
+        Ok((summary, cancelled))
+    }
+
+    /// Removes an incident's waiting jobs whose keys are not in `keep` (a re-plan dropped
+    /// them: the account is no longer affected, an "if unresolved" update is moot). A job
+    /// being sent is not touched. Returns how many were cancelled.
+    pub async fn cancel_jobs_except(&self, incident: &str, keep: &[String]) -> Result<u64> {
+        let mut w = self.begin_write().await?;
+        lock_outbox(&mut w).await?;
+        let cancelled = cancel_in(&mut w, incident, keep, &["queued"]).await?;
+        w.commit().await?;
+        Ok(cancelled)
+    }
+}
+
+async fn enqueue_in(w: &mut crate::WriteTx<'_>, jobs: &[NewJob]) -> Result<Enqueued> {
+    {
         let mut summary = Enqueued::default();
         for chunk in jobs.chunks(CHUNK) {
             let keys = placeholders(1, chunk.len(), 1);
@@ -171,40 +204,45 @@ impl Store {
                 .rows_affected();
             }
         }
-        w.commit().await?;
         Ok(summary)
     }
+}
 
-    /// Removes an incident's waiting jobs whose keys are not in `keep` (a re-plan dropped
-    /// them: the account is no longer affected, an "if unresolved" update is moot). A job
-    /// being sent is not touched. Returns how many were cancelled.
-    pub async fn cancel_jobs_except(&self, incident: &str, keep: &[String]) -> Result<u64> {
-        let mut w = self.begin_write().await?;
-        lock_outbox(&mut w).await?;
-        let waiting: Vec<(i64, String)> = sqlx::query(
-            "SELECT id, key FROM outbox_jobs WHERE incident_id = $1 AND status = 'queued'",
-        )
-        .bind(incident.to_string())
+/// Deletes the incident's jobs in `statuses` whose keys are not in `keep`.
+async fn cancel_in(
+    w: &mut crate::WriteTx<'_>,
+    incident: &str,
+    keep: &[String],
+    statuses: &[&str],
+) -> Result<u64> {
+    let list = placeholders(2, statuses.len(), 1);
+    let sql =
+        format!("SELECT id, key FROM outbox_jobs WHERE incident_id = $1 AND status IN ({list})");
+    let mut q = sqlx::query(&sql).bind(incident.to_string());
+    for s in statuses {
+        q = q.bind(s.to_string());
+    }
+    let candidates: Vec<(i64, String)> = q
         .fetch_all(&mut *w.tx)
         .await?
         .iter()
         .map(|r| Ok((r.try_get("id")?, r.try_get("key")?)))
         .collect::<Result<_>>()?;
-        let keep: std::collections::HashSet<&str> = keep.iter().map(String::as_str).collect();
-        let mut cancelled = 0;
-        for (id, key) in waiting {
-            if !keep.contains(key.as_str()) {
-                sqlx::query("DELETE FROM outbox_jobs WHERE id = $1")
-                    .bind(id)
-                    .execute(&mut *w.tx)
-                    .await?;
-                cancelled += 1;
-            }
+    let keep: std::collections::HashSet<&str> = keep.iter().map(String::as_str).collect();
+    let mut cancelled = 0;
+    for (id, key) in candidates {
+        if !keep.contains(key.as_str()) {
+            sqlx::query("DELETE FROM outbox_jobs WHERE id = $1")
+                .bind(id)
+                .execute(&mut *w.tx)
+                .await?;
+            cancelled += 1;
         }
-        w.commit().await?;
-        Ok(cancelled)
     }
+    Ok(cancelled)
+}
 
+impl Store {
     /// Claims up to `limit` jobs due at `now_ms` (or whose previous claim's lease expired),
     /// leasing them until `now_ms + lease_ms`. Two workers never hold the same job at once.
     pub async fn claim(&self, now_ms: i64, lease_ms: i64, limit: i64) -> Result<Vec<Job>> {

@@ -1809,6 +1809,32 @@ async fn two_stores_claiming_ten_thousand_jobs_never_share_one(db: Db) {
 }
 
 both! {
+    a_replan_queues_and_cancels_in_one_step_including_dead_letters => sqlite_a_replan_queues_and_cancels_in_one_step_including_dead_letters, postgres_a_replan_queues_and_cancels_in_one_step_including_dead_letters;
+}
+
+async fn a_replan_queues_and_cancels_in_one_step_including_dead_letters(db: Db) {
+    let s = &db.store;
+    s.enqueue(&[job("keep", 0), job("drop", 0), job("dead", 0)])
+        .await
+        .unwrap();
+    // One attempt each: "dead" is refused for good, the others wait for a retry.
+    for j in s.claim(0, 1_000, 10).await.unwrap() {
+        let retry = (j.key != "dead").then_some(0);
+        s.fail(&j, "refused", retry).await.unwrap();
+    }
+    // The re-plan keeps "keep", adds "new"; "drop" (waiting) and "dead" (a dead letter of an
+    // account no longer affected) go, so no one can retry it into that inbox by hand.
+    let (queued, cancelled) = s
+        .replan_jobs("INC-1", &[job("keep", 5), job("new", 5)])
+        .await
+        .unwrap();
+    assert_eq!((queued.queued, cancelled), (1, 1 + 1));
+    assert!(s.dead_jobs().await.unwrap().is_empty());
+    assert!(!s.retry_dead("dead", 10).await.unwrap());
+    db.cleanup().await;
+}
+
+both! {
     tasks_are_created_once_and_closed_once => sqlite_tasks_are_created_once_and_closed_once, postgres_tasks_are_created_once_and_closed_once;
 }
 
