@@ -1837,22 +1837,20 @@ fn too_long(text: &Text<'_>, channel: Channel, out: &mut Findings<'_>) {
                 );
             }
         }
-        Channel::StatusPage if chars > config.max_status_chars as usize => out.at(
-            Rule::TooLong,
-            0..text.raw.len(),
-            format!(
-                "{chars} characters, more than the status page limit of {}",
-                config.max_status_chars
-            ),
-        ),
-        Channel::Chat if chars > config.max_chat_chars as usize => out.at(
-            Rule::TooLong,
-            0..text.raw.len(),
-            format!(
-                "{chars} characters, more than the chat limit of {}",
-                config.max_chat_chars
-            ),
-        ),
+        Channel::StatusPage | Channel::Chat => {
+            let (limit, what) = if channel == Channel::Chat {
+                (config.max_chat_chars, "chat")
+            } else {
+                (config.max_status_chars, "status page")
+            };
+            if chars > limit as usize {
+                out.at(
+                    Rule::TooLong,
+                    0..text.raw.len(),
+                    format!("{chars} characters, more than the {what} limit of {limit}"),
+                );
+            }
+        }
         _ => {}
     }
 }

@@ -3,26 +3,16 @@
 //! acknowledgments go out at 10:30 New York time in simulated time, not a minute before, each
 //! with the Message-ID of its key, and queuing them again sends nothing twice.
 
+mod common;
+
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-use amends_core::account;
-use amends_core::incident::Incident;
-use amends_core::plan;
-use amends_core::playbook::Playbook;
 use amends_delivery::email::{EmailChannel, Security, SmtpConfig, message_id};
-use amends_delivery::plan_jobs::plan_jobs;
 use amends_delivery::{Channel, ManualClock, RetryPolicy, Worker};
-use amends_messages::{Composer, Library, Rca, compile};
-use amends_store::Store;
-
-const PLAYBOOK: &str = include_str!("../../../demo/playbook.toml");
-const ACCOUNTS: &str = include_str!("../../../demo/accounts.csv");
-const INCIDENT: &str = include_str!("../../../demo/incident.toml");
-const RCA: &str = include_str!("../../../demo/rca.toml");
 
 /// aiosmtpd on a free loopback port, killed when dropped.
 struct SmtpServer {
@@ -89,48 +79,17 @@ fn header<'a>(message: &'a str, name: &str) -> Option<&'a str> {
         .find_map(|l| l.strip_prefix(&format!("{name}: ")))
 }
 
-fn sqlite(name: &str) -> (String, PathBuf) {
-    let file = std::env::temp_dir().join(format!("amends-email-{name}-{}.db", std::process::id()));
-    let _ = std::fs::remove_file(&file);
-    (format!("sqlite:{}", file.display()), file)
-}
-
-fn remove(file: &Path) {
-    let _ = std::fs::remove_file(file);
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_worked_examples_acknowledgments_reach_a_real_smtp_server_at_10_30() {
     let server = SmtpServer::start();
-    let pb = Playbook::parse("demo/playbook.toml", PLAYBOOK).unwrap();
-    let accounts = account::parse_csv("demo/accounts.csv", ACCOUNTS, &pb).unwrap();
-    let incident = Incident::parse_toml("demo/incident.toml", INCIDENT, &pb, &accounts).unwrap();
-    let plan = plan::plan(
-        &pb,
-        &accounts,
-        &incident,
-        "2024-10-28T13:00:00Z".parse().unwrap(),
-    )
-    .unwrap();
-    let checked = compile(
-        &pb,
-        "demo/playbook.toml",
-        PLAYBOOK,
-        &Library::bundled().unwrap(),
-        &mut |p: &str| Err(p.to_string()),
-    )
-    .unwrap();
-    let rca = Rca::parse_toml("demo/rca.toml", RCA).unwrap();
-    let composer = Composer::new(&plan, &checked.templates, Some(&rca));
-    let acks: Vec<_> = plan_jobs(&plan, &composer)
+    let acks: Vec<_> = common::demo_jobs(true)
         .jobs
         .into_iter()
         .filter(|j| j.key.contains("/ack_email/"))
         .collect();
     assert_eq!(acks.len(), 180);
 
-    let (url, file) = sqlite("acks");
-    let store = Store::connect(&url).await.unwrap();
+    let (store, file) = common::sqlite_store("email-acks").await;
     store.enqueue(&acks).await.unwrap();
     let clock = Arc::new(ManualClock::new(
         "2024-10-15T10:29:00-04:00".parse().unwrap(),
@@ -206,7 +165,7 @@ async fn the_worked_examples_acknowledgments_reach_a_real_smtp_server_at_10_30()
     assert_eq!(again.already_delivered, 180);
     assert_eq!(worker.drain().await.unwrap().claimed, 0);
     assert_eq!(server.messages().len(), 180);
-    remove(&file);
+    let _ = std::fs::remove_file(&file);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -216,8 +175,7 @@ async fn an_unreachable_smtp_server_is_retried_and_nothing_is_lost() {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .unwrap();
-    let (url, file) = sqlite("down");
-    let store = Store::connect(&url).await.unwrap();
+    let (store, file) = common::sqlite_store("email-down").await;
     store
         .enqueue(&[amends_store::NewJob {
             key: "INC-1/acct-1/ack_email/1/0".into(),
@@ -256,5 +214,5 @@ async fn an_unreachable_smtp_server_is_retried_and_nothing_is_lost() {
         (1, 0),
         "and still queued"
     );
-    remove(&file);
+    let _ = std::fs::remove_file(&file);
 }

@@ -5,27 +5,18 @@
 //! `trigger` events whose `dedup_key` is the job's key, retried when PagerDuty throttles;
 //! and the call to the CEO as a task for a person, created once however often it is delivered.
 
+mod common;
+
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use amends_core::account;
-use amends_core::incident::Incident;
-use amends_core::plan;
-use amends_core::playbook::Playbook;
 use amends_delivery::pagerduty::{PagerDutyChannel, RoutingKey};
-use amends_delivery::plan_jobs::plan_jobs;
 use amends_delivery::slack::{SlackChannel, WebhookUrl};
 use amends_delivery::task::TaskChannel;
 use amends_delivery::{Channel, Clock, ManualClock, RetryPolicy, Worker};
-use amends_messages::{Composer, Library, compile};
-use amends_store::Store;
 use axum::extract::State;
 use axum::http::StatusCode;
-
-const PLAYBOOK: &str = include_str!("../../../demo/playbook.toml");
-const ACCOUNTS: &str = include_str!("../../../demo/accounts.csv");
-const INCIDENT: &str = include_str!("../../../demo/incident.toml");
 
 type Posts = Arc<Mutex<Vec<serde_json::Value>>>;
 
@@ -62,45 +53,6 @@ fn shape(value: &serde_json::Value) -> (BTreeSet<String>, BTreeSet<String>) {
     (keys, types)
 }
 
-/// The worked example's jobs on one channel.
-fn demo_jobs(channel: &str) -> Vec<amends_store::NewJob> {
-    let pb = Playbook::parse("demo/playbook.toml", PLAYBOOK).unwrap();
-    let accounts = account::parse_csv("demo/accounts.csv", ACCOUNTS, &pb).unwrap();
-    let incident = Incident::parse_toml("demo/incident.toml", INCIDENT, &pb, &accounts).unwrap();
-    let plan = plan::plan(
-        &pb,
-        &accounts,
-        &incident,
-        "2024-10-28T13:00:00Z".parse().unwrap(),
-    )
-    .unwrap();
-    let checked = compile(
-        &pb,
-        "p",
-        PLAYBOOK,
-        &Library::bundled().unwrap(),
-        &mut |p: &str| Err(p.to_string()),
-    )
-    .unwrap();
-    let composer = Composer::new(&plan, &checked.templates, None);
-    plan_jobs(&plan, &composer)
-        .jobs
-        .into_iter()
-        .filter(|j| j.channel == channel)
-        .collect()
-}
-
-async fn sqlite_store(name: &str) -> (Store, std::path::PathBuf) {
-    let file = std::env::temp_dir().join(format!("amends-{name}-{}.db", std::process::id()));
-    let _ = std::fs::remove_file(&file);
-    (
-        Store::connect(&format!("sqlite:{}", file.display()))
-            .await
-            .unwrap(),
-        file,
-    )
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn war_room_posts_reach_the_webhook_in_slacks_shape() {
     let posts: Posts = Arc::default();
@@ -111,13 +63,13 @@ async fn war_room_posts_reach_the_webhook_in_slacks_shape() {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
 
-    let slack_jobs = demo_jobs("slack");
+    let slack_jobs = common::demo_jobs_on("slack");
     assert_eq!(slack_jobs.len(), 3);
     let mut lost = slack_jobs[0].clone();
     lost.key.push_str("/elsewhere");
     lost.payload = lost.payload.replace("#incident-live", "#nowhere");
 
-    let (store, file) = sqlite_store("slack").await;
+    let (store, file) = common::sqlite_store("slack").await;
     store.enqueue(&slack_jobs).await.unwrap();
     store.enqueue(&[lost]).await.unwrap();
     let slack: Arc<dyn Channel> = Arc::new(SlackChannel::new(
@@ -214,13 +166,13 @@ async fn pages_are_pagerduty_trigger_events_deduplicated_by_key() {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
 
-    let pages = demo_jobs("pagerduty");
+    let pages = common::demo_jobs_on("pagerduty");
     assert_eq!(
         pages.len(),
         2,
         "T+0 on-call, T+5 VP Engineering and Support Director"
     );
-    let (store, file) = sqlite_store("pagerduty").await;
+    let (store, file) = common::sqlite_store("pagerduty").await;
     store.enqueue(&pages).await.unwrap();
     let pd: Arc<dyn Channel> = Arc::new(PagerDutyChannel::new(
         format!("http://{addr}/v2/enqueue"),
@@ -286,13 +238,13 @@ async fn pages_are_pagerduty_trigger_events_deduplicated_by_key() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_call_without_a_provider_becomes_a_task_for_a_person_once() {
-    let calls = demo_jobs("task");
+    let calls = common::demo_jobs_on("task");
     assert_eq!(
         calls.len(),
         1,
         "the CEO is called at T+60 (30 Enterprise accounts > 10)"
     );
-    let (store, file) = sqlite_store("tasks").await;
+    let (store, file) = common::sqlite_store("tasks").await;
     store.enqueue(&calls).await.unwrap();
     let tasks = TaskChannel::new(store.clone());
     let channel: Arc<dyn Channel> = Arc::new(TaskChannel::new(store.clone()));

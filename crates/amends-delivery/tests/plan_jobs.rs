@@ -2,40 +2,14 @@
 //! stably so a re-plan queues nothing twice, and an RCA step held back until the summary
 //! exists.
 
+mod common;
+
 use std::collections::BTreeSet;
-
-use amends_core::account;
-use amends_core::incident::Incident;
-use amends_core::plan;
-use amends_core::playbook::Playbook;
-use amends_delivery::plan_jobs::plan_jobs;
-use amends_messages::{Composer, Library, Rca, compile};
-use amends_store::Store;
-
-const PLAYBOOK: &str = include_str!("../../../demo/playbook.toml");
-const ACCOUNTS: &str = include_str!("../../../demo/accounts.csv");
-const INCIDENT: &str = include_str!("../../../demo/incident.toml");
-const RCA: &str = include_str!("../../../demo/rca.toml");
 
 #[tokio::test]
 async fn the_worked_example_becomes_742_keyed_jobs_and_a_replan_queues_none_twice() {
-    let pb = Playbook::parse("demo/playbook.toml", PLAYBOOK).unwrap();
-    let accounts = account::parse_csv("demo/accounts.csv", ACCOUNTS, &pb).unwrap();
-    let incident = Incident::parse_toml("demo/incident.toml", INCIDENT, &pb, &accounts).unwrap();
-    let as_of = "2024-10-28T13:00:00Z".parse().unwrap();
-    let plan = plan::plan(&pb, &accounts, &incident, as_of).unwrap();
-    let checked = compile(
-        &pb,
-        "demo/playbook.toml",
-        PLAYBOOK,
-        &Library::bundled().unwrap(),
-        &mut |p: &str| Err(p.to_string()),
-    )
-    .unwrap();
-
     // Without the summary, the 180 RCA emails are held, not sent empty.
-    let composer = Composer::new(&plan, &checked.templates, None);
-    let without = plan_jobs(&plan, &composer);
+    let without = common::demo_jobs(false);
     assert_eq!(without.held.len(), 180);
     assert!(
         without.held[0].reason.contains("root-cause summary"),
@@ -44,9 +18,7 @@ async fn the_worked_example_becomes_742_keyed_jobs_and_a_replan_queues_none_twic
     );
     assert!(without.held.iter().all(|h| h.key.contains("/rca_email/")));
 
-    let rca = Rca::parse_toml("demo/rca.toml", RCA).unwrap();
-    let composer = Composer::new(&plan, &checked.templates, Some(&rca));
-    let with = plan_jobs(&plan, &composer);
+    let with = common::demo_jobs(true);
     assert!(with.held.is_empty(), "{:?}", with.held);
     // 180 accounts × 4 emails (one contact each) + 15 status posts + 7 escalation steps.
     assert_eq!(with.jobs.len(), 742);
@@ -124,11 +96,7 @@ async fn the_worked_example_becomes_742_keyed_jobs_and_a_replan_queues_none_twic
     );
 
     // Queued twice (a re-plan), nothing is queued twice.
-    let file = std::env::temp_dir().join(format!("amends-plan-jobs-{}.db", std::process::id()));
-    let _ = std::fs::remove_file(&file);
-    let store = Store::connect(&format!("sqlite:{}", file.display()))
-        .await
-        .unwrap();
+    let (store, file) = common::sqlite_store("plan-jobs").await;
     let first = store.enqueue(&with.jobs).await.unwrap();
     let second = store.enqueue(&with.jobs).await.unwrap();
     assert_eq!((first.queued, second.queued, second.updated), (742, 0, 742));
