@@ -1205,6 +1205,14 @@ async fn rca_and_reviews(app: &App) {
     for a in ["rca.write", "rca.sent", "review.close"] {
         assert!(actions.iter().any(|x| x == a), "{a} audited: {actions:?}");
     }
+    // Regression (schemathesis): an over-long id was an undocumented 422; it is a 404.
+    let long = "x".repeat(201);
+    for path in ["events", "reviews", "rca"] {
+        let r = app
+            .get(&format!("/v1/incidents/{long}/{path}"), &t.viewer)
+            .await;
+        assert_problem(&r, StatusCode::NOT_FOUND, None, "an over-long id");
+    }
 }
 
 // ----- 3. bad input ------------------------------------------------------------------------
