@@ -247,7 +247,9 @@ pub fn alertmanager(body: &[u8], source: Source) -> Result<Vec<Alert>, AlertErro
 
 /// The incident an alert opens (or, resolved, closes) on a service the playbook knows: the
 /// service gives what customers are told and who is affected; the alert gives when. The id
-/// is stable per alert (`PD-PFQZPSY`), so firing again updates the same incident.
+/// is stable per alert (`PD-PFQZPSY`), so firing again updates the same incident. It starts
+/// in triage: customer messages wait for a person, or for the service's auto-confirm time
+/// counted from the alert.
 pub fn incident_spec(
     alert: &Alert,
     service: &crate::playbook::Service,
@@ -283,5 +285,16 @@ pub fn incident_spec(
         affected: service.affected.clone(),
         known_cause: None,
         severity_override: None,
+        triage: Some(crate::incident::TriageSpec {
+            opened_by: format!("{} alert {}", alert.source.name(), alert.external_id),
+            auto_confirm_at: service.triage_auto_confirm.and_then(|m| {
+                alert
+                    .at
+                    .checked_add(jiff::SignedDuration::from_mins(m.get()))
+                    .ok()
+                    .map(|t| t.to_string())
+            }),
+            dismissed: None,
+        }),
     }
 }

@@ -35,6 +35,47 @@ pub struct Incident {
     pub known_cause: Option<String>,
     /// A person's decision to use another severity than the policy gives, with the reason.
     pub severity_override: Option<SeverityOverride>,
+    /// Set while an incident opened by an alert waits for a person's confirmation.
+    pub triage: Option<Triage>,
+}
+
+/// An incident opened by an alert, not yet confirmed by a person. Internal steps run at once;
+/// customer messages wait, so that a false alarm never reaches a customer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Triage {
+    /// What opened it, for people (`PagerDuty incident Q1CU…`).
+    pub opened_by: String,
+    /// Customer messages go ahead from this instant without a person (the service's
+    /// `triage_auto_confirm`); `None` waits for a person.
+    pub auto_confirm_at: Option<jiff::Timestamp>,
+    /// A person found it a false alarm, and why: no customer message is ever sent.
+    pub dismissed: Option<String>,
+}
+
+/// When customer messages of an incident may go out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CustomerGate {
+    /// As planned: a person declared or confirmed the incident.
+    Open,
+    /// Not before this instant (triage with an auto-confirm timeout).
+    From(jiff::Timestamp),
+    /// Not at all: in triage waiting for a person, or dismissed as a false alarm.
+    Closed,
+}
+
+impl Incident {
+    /// When its customer messages may go out.
+    pub fn customer_gate(&self) -> CustomerGate {
+        match &self.triage {
+            None => CustomerGate::Open,
+            Some(t) if t.dismissed.is_some() => CustomerGate::Closed,
+            Some(Triage {
+                auto_confirm_at: Some(at),
+                ..
+            }) => CustomerGate::From(*at),
+            Some(_) => CustomerGate::Closed,
+        }
+    }
 }
 
 /// Which accounts an incident affects.
@@ -154,6 +195,25 @@ pub struct IncidentSpec {
     /// A person's severity decision.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub severity_override: Option<OverrideSpec>,
+    /// Present while an incident opened by an alert waits for a person to confirm it;
+    /// removed by the confirmation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub triage: Option<TriageSpec>,
+}
+
+/// The triage state as written and stored (see [`Triage`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TriageSpec {
+    /// What opened it.
+    pub opened_by: String,
+    /// Customer messages go ahead from this instant (RFC 3339) without a person.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_confirm_at: Option<String>,
+    /// Why a person found it a false alarm.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dismissed: Option<String>,
 }
 
 /// Who is affected, as written.
@@ -245,6 +305,14 @@ fn check(
         Some(r) if !r.trim().is_empty() => instant("resolved_at", r).map(Some),
         _ => Some(None),
     };
+    let triage = raw.triage.as_ref().map(|t| Triage {
+        opened_by: t.opened_by.clone(),
+        auto_confirm_at: t
+            .auto_confirm_at
+            .as_deref()
+            .and_then(|at| instant("auto_confirm_at", at)),
+        dismissed: t.dismissed.clone(),
+    });
     if raw.id.trim().is_empty() {
         err("id", "the incident needs an id".into());
     }
@@ -391,6 +459,7 @@ fn check(
                 scope,
                 known_cause: raw.known_cause.filter(|c| !c.trim().is_empty()),
                 severity_override,
+                triage,
             })
         }
         _ => {

@@ -3,6 +3,7 @@
 //! payloads of the wrong shape refused naming the field.
 
 use amends_core::alert::{self, AlertError, Change, Source};
+use amends_core::incident::CustomerGate;
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = format!(
@@ -155,6 +156,36 @@ fn an_alert_on_a_known_service_opens_the_worked_examples_incident() {
     assert_eq!(spec.detected_at, "2021-06-04T13:35:29.781Z");
     assert_eq!(spec.resolved_at, None);
     let incident = spec.check("alert", &pb, &accounts).unwrap();
+    let triage = incident.triage.as_ref().expect("an alert opens in triage");
+    assert_eq!(triage.opened_by, "PagerDuty alert PFQZPSY");
+    let auto: jiff::Timestamp = "2021-06-04T13:50:29.781Z".parse().unwrap();
+    assert_eq!(
+        incident.customer_gate(),
+        CustomerGate::From(auto),
+        "customers wait 15 minutes after the alert for a person's confirmation"
+    );
+    let mut dismissed = spec.clone();
+    if let Some(t) = dismissed.triage.as_mut() {
+        t.dismissed = Some("a load test".into());
+    }
+    let dismissed = dismissed.check("alert", &pb, &accounts).unwrap();
+    assert_eq!(dismissed.customer_gate(), CustomerGate::Closed);
+    let mut waiting = spec.clone();
+    if let Some(t) = waiting.triage.as_mut() {
+        t.auto_confirm_at = None;
+    }
+    let waiting = waiting.check("alert", &pb, &accounts).unwrap();
+    assert_eq!(waiting.customer_gate(), CustomerGate::Closed);
+    let mut confirmed = spec.clone();
+    confirmed.triage = None;
+    let confirmed = confirmed.check("alert", &pb, &accounts).unwrap();
+    assert_eq!(confirmed.customer_gate(), CustomerGate::Open);
+    let mut bad = spec.clone();
+    if let Some(t) = bad.triage.as_mut() {
+        t.auto_confirm_at = Some("soon".into());
+    }
+    let e = bad.check("alert", &pb, &accounts).unwrap_err().to_string();
+    assert!(e.contains("auto_confirm_at"), "{e}");
     let affected = accounts
         .iter()
         .filter(|a| incident.scope.contains(a))

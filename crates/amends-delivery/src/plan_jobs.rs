@@ -9,6 +9,7 @@
 //! the caller cancels the keys that disappeared.
 
 use amends_core::domain::Channel as Via;
+use amends_core::incident::CustomerGate;
 use amends_core::plan::{Due, Plan};
 use amends_messages::{ComposeError, Composer, Rendered};
 use amends_store::NewJob;
@@ -30,6 +31,9 @@ pub struct PlanJobs {
     pub jobs: Vec<NewJob>,
     /// Messages not queued.
     pub held: Vec<Held>,
+    /// Customer messages not queued because the incident waits in triage for a person (or
+    /// was dismissed as a false alarm).
+    pub awaiting_triage: usize,
 }
 
 /// The outbox channel a message goes out on: email and the status page are delivered by
@@ -43,16 +47,32 @@ fn channel_name(via: Via) -> &'static str {
     }
 }
 
-/// Every scheduled message of the plan as a job.
+/// When a customer message due at `due` may go out, or `None` while the incident's triage
+/// holds it back.
+fn gated(gate: CustomerGate, due: jiff::Timestamp) -> Option<jiff::Timestamp> {
+    match gate {
+        CustomerGate::Open => Some(due),
+        CustomerGate::From(at) => Some(due.max(at)),
+        CustomerGate::Closed => None,
+    }
+}
+
+/// Every scheduled message of the plan as a job. Customer messages of an incident in triage
+/// wait for its confirmation (or auto-confirm time); internal escalation does not wait.
 pub fn plan_jobs(plan: &Plan<'_>, composer: &Composer<'_>) -> PlanJobs {
     let mut out = PlanJobs::default();
     let incident = &plan.incident.id;
+    let gate = plan.incident.customer_gate();
     for (i, m) in plan.messages.iter().enumerate() {
         let Due::At(due) = m.due else { continue };
         let step = plan.step(m);
         if step.audience != amends_core::playbook::Audience::Public {
             continue;
         }
+        let Some(due) = gated(gate, due) else {
+            out.awaiting_triage += 1;
+            continue;
+        };
         let key = format!("{incident}/public/{}/{}", step.id, m.occurrence);
         let rendered = composer.public_message(i);
         push(
@@ -69,6 +89,10 @@ pub fn plan_jobs(plan: &Plan<'_>, composer: &Composer<'_>) -> PlanJobs {
         for d in plan.deliveries(ap.account) {
             let m = &plan.messages[d.message];
             let Due::At(due) = m.due else { continue };
+            let Some(due) = gated(gate, due) else {
+                out.awaiting_triage += 1;
+                continue;
+            };
             let step = plan.step(m);
             let contact = &ap.account.contacts[d.contact];
             let key = format!(

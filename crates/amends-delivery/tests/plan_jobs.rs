@@ -103,3 +103,62 @@ async fn the_worked_example_becomes_742_keyed_jobs_and_a_replan_queues_none_twic
     assert_eq!(store.outbox_counts().await.unwrap().queued, 742);
     let _ = std::fs::remove_file(&file);
 }
+
+#[test]
+fn customer_messages_wait_for_triage_and_internal_steps_do_not() {
+    use amends_core::incident::Triage;
+    let planned = common::demo_jobs(true);
+    let customer = |jobs: &[amends_store::NewJob]| {
+        jobs.iter()
+            .filter(|j| !j.key.contains("/escalation/"))
+            .count()
+    };
+    assert_eq!(customer(&planned.jobs), 735);
+
+    // Waiting for a person: only the escalation goes out.
+    let waiting = Triage {
+        opened_by: "PagerDuty alert PFQZPSY".into(),
+        auto_confirm_at: None,
+        dismissed: None,
+    };
+    let held = common::demo_jobs_in_triage(true, Some(waiting.clone()));
+    assert_eq!(customer(&held.jobs), 0);
+    assert_eq!(held.awaiting_triage, 735);
+    assert_eq!(held.jobs.len(), 7, "the 7 escalation steps still run");
+
+    // With an auto-confirm time, nothing goes out before it, and nothing later moves.
+    let auto: jiff::Timestamp = "2024-10-15T14:45:00Z".parse().unwrap();
+    let timed = common::demo_jobs_in_triage(
+        true,
+        Some(Triage {
+            auto_confirm_at: Some(auto),
+            ..waiting.clone()
+        }),
+    );
+    assert_eq!(customer(&timed.jobs), 735);
+    for (before, after) in planned.jobs.iter().zip(&timed.jobs) {
+        assert_eq!(before.key, after.key);
+        if before.key.contains("/escalation/") {
+            assert_eq!(before.due_ms, after.due_ms, "{}", before.key);
+        } else {
+            assert_eq!(
+                after.due_ms,
+                before.due_ms.max(auto.as_millisecond()),
+                "{}",
+                before.key
+            );
+        }
+    }
+    assert!(timed.jobs.iter().any(|j| j.due_ms == auto.as_millisecond()));
+
+    // A false alarm never reaches a customer, auto-confirm or not.
+    let dismissed = common::demo_jobs_in_triage(
+        true,
+        Some(Triage {
+            auto_confirm_at: Some(auto),
+            dismissed: Some("a load test, not an outage".into()),
+            ..waiting
+        }),
+    );
+    assert_eq!(customer(&dismissed.jobs), 0);
+}

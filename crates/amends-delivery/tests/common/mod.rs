@@ -4,7 +4,7 @@
 #![allow(dead_code)] // each test file uses a part
 
 use amends_core::account;
-use amends_core::incident::Incident;
+use amends_core::incident::{Incident, Triage};
 use amends_core::plan;
 use amends_core::playbook::Playbook;
 use amends_delivery::plan_jobs::{PlanJobs, plan_jobs};
@@ -19,9 +19,16 @@ const RCA: &str = include_str!("../../../../demo/rca.toml");
 /// The worked example planned a week after the outage, as jobs; with or without its
 /// root-cause summary.
 pub fn demo_jobs(with_summary: bool) -> PlanJobs {
+    demo_jobs_in_triage(with_summary, None)
+}
+
+/// The worked example's jobs, as if an alert had opened it and it were still in `triage`.
+pub fn demo_jobs_in_triage(with_summary: bool, triage: Option<Triage>) -> PlanJobs {
     let pb = Playbook::parse("demo/playbook.toml", PLAYBOOK).unwrap();
     let accounts = account::parse_csv("demo/accounts.csv", ACCOUNTS, &pb).unwrap();
-    let incident = Incident::parse_toml("demo/incident.toml", INCIDENT, &pb, &accounts).unwrap();
+    let mut incident =
+        Incident::parse_toml("demo/incident.toml", INCIDENT, &pb, &accounts).unwrap();
+    incident.triage = triage;
     let as_of = "2024-10-28T13:00:00Z".parse().unwrap();
     let plan = plan::plan(&pb, &accounts, &incident, as_of).unwrap();
     let checked = compile(
