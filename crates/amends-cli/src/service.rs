@@ -106,6 +106,7 @@ pub struct Env {
     pub store: Store,
     pub playbook: Arc<Playbook>,
     pub playbook_source: String,
+    pub templates: Arc<amends_messages::Templates>,
 }
 
 impl Env {
@@ -144,6 +145,7 @@ impl Env {
             store,
             playbook: Arc::new(playbook),
             playbook_source,
+            templates: Arc::new(checked.templates),
         })
     }
 
@@ -151,6 +153,8 @@ impl Env {
         Lifecycle {
             store: self.store.clone(),
             playbook: self.playbook.clone(),
+            templates: self.templates.clone(),
+            clock: Arc::new(amends_delivery::SystemClock),
         }
     }
 }
@@ -167,11 +171,33 @@ pub async fn serve(env: Env) -> anyhow::Result<()> {
         env.playbook.name,
         env.playbook.version
     );
+    let alerts = &env.config.alerts;
+    let secrets = |list: &[amends_server::config::Secret]| {
+        list.iter()
+            .map(|s| amends_server::inbound::WebhookSecret::new(s.expose()))
+            .collect()
+    };
     let state = AppState {
         lifecycle: env.lifecycle(),
         metrics: metrics::Metrics::new(),
+        alert_secrets: Arc::new(amends_server::alerts::AlertSecrets {
+            pagerduty: secrets(&alerts.pagerduty_secrets),
+            alertmanager: secrets(&alerts.alertmanager_tokens),
+            grafana: secrets(&alerts.grafana_tokens),
+        }),
     };
-    amends_server::serve(listener, state).await?;
+    let engine = amends_server::engine::Engine::new(
+        &env.config.delivery,
+        env.store.clone(),
+        Arc::new(amends_delivery::SystemClock),
+    )?;
+    say!("delivering through: {}", engine.channels.join(", "));
+    if env.config.delivery.smtp.is_none() {
+        say!(
+            "no [delivery.smtp] configured: email jobs become dead letters until it is (amends serve --help)"
+        );
+    }
+    amends_server::serve(listener, state, Some(engine)).await?;
     say!("amends stopped");
     Ok(())
 }

@@ -14,6 +14,7 @@
 
 pub mod channel;
 pub mod clock;
+pub mod deadlines;
 pub mod email;
 pub mod pagerduty;
 pub mod plan_jobs;

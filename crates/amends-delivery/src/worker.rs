@@ -99,6 +99,11 @@ impl Worker {
         }
     }
 
+    /// Adds a channel, replacing one of the same name.
+    pub fn add_channel(&mut self, channel: Arc<dyn Channel>) {
+        self.channels.insert(channel.name().to_string(), channel);
+    }
+
     /// Claims due jobs once and delivers them, all at the same time.
     pub async fn round(&self) -> Result<Round, amends_store::StoreError> {
         let now = self.clock.now_ms();

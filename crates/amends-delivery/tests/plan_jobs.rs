@@ -99,8 +99,17 @@ async fn the_worked_example_becomes_742_keyed_jobs_and_a_replan_queues_none_twic
     let (store, file) = common::sqlite_store("plan-jobs").await;
     let first = store.enqueue(&with.jobs).await.unwrap();
     let second = store.enqueue(&with.jobs).await.unwrap();
-    assert_eq!((first.queued, second.queued, second.updated), (742, 0, 742));
+    assert_eq!(
+        (first.queued, second.queued, second.updated),
+        (742, 0, 0),
+        "an unchanged re-plan writes nothing"
+    );
     assert_eq!(store.outbox_counts().await.unwrap().queued, 742);
+    // A re-plan that moves one message updates that one.
+    let mut moved = with.jobs.clone();
+    moved[0].due_ms += 60_000;
+    let third = store.enqueue(&moved).await.unwrap();
+    assert_eq!((third.queued, third.updated), (0, 1));
     let _ = std::fs::remove_file(&file);
 }
 

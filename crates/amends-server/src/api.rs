@@ -20,7 +20,7 @@ use crate::AppState;
 use crate::auth::{Caller, Role};
 use crate::body::Json;
 use crate::error::{ApiError, FieldError, Problem};
-use crate::lifecycle::{IncidentPatch, Reopen, Resolve};
+use crate::lifecycle::{IncidentPatch, Reopen, Resolve, TriageDecision};
 
 /// Pagination parameters.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -296,6 +296,45 @@ pub async fn resolve_incident(
     caller.require(Role::Agent)?;
     id_path(&id)?;
     let row = state.lifecycle.resolve(&id, body, &caller.actor()).await?;
+    Ok(axum::Json(row.try_into()?))
+}
+
+/// Confirms an incident an alert opened: its customer messages go out as planned; re-plans.
+#[utoipa::path(post, path = "/v1/incidents/{id}/confirm", tag = "incidents", params(("id" = String, Path)), request_body = TriageDecision, security(("token" = [])), responses(
+    (status = 200, body = IncidentView), (status = 400, body = Problem, content_type = "application/problem+json"),
+    (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 415, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+#[tracing::instrument(skip_all)]
+pub async fn confirm_incident(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(body): Json<TriageDecision>,
+) -> Result<axum::Json<IncidentView>, ApiError> {
+    caller.require(Role::Agent)?;
+    id_path(&id)?;
+    let row = state.lifecycle.confirm(&id, body, &caller.actor()).await?;
+    Ok(axum::Json(row.try_into()?))
+}
+
+/// Dismisses an incident an alert opened as a false alarm (a reason is required): no customer
+/// message is ever sent; the incident is closed.
+#[utoipa::path(post, path = "/v1/incidents/{id}/dismiss", tag = "incidents", params(("id" = String, Path)), request_body = TriageDecision, security(("token" = [])), responses(
+    (status = 200, body = IncidentView), (status = 400, body = Problem, content_type = "application/problem+json"),
+    (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 415, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+#[tracing::instrument(skip_all)]
+pub async fn dismiss_incident(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(body): Json<TriageDecision>,
+) -> Result<axum::Json<IncidentView>, ApiError> {
+    caller.require(Role::Agent)?;
+    id_path(&id)?;
+    let row = state.lifecycle.dismiss(&id, body, &caller.actor()).await?;
     Ok(axum::Json(row.try_into()?))
 }
 
@@ -683,13 +722,21 @@ pub async fn put_rca(
         });
     }
     let record = serde_json::to_value(&body).map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(axum::Json(
-        state
-            .lifecycle
-            .store
-            .put_rca(&id, &record, &caller.actor())
-            .await?,
-    ))
+    let lifecycle = &state.lifecycle;
+    let row = lifecycle
+        .store
+        .put_rca(&id, &record, &caller.actor())
+        .await?;
+    // The summary's emails and post can now be rendered: re-plan so they are queued.
+    lifecycle
+        .refresh(
+            &id,
+            "summary",
+            serde_json::json!({ "summary_written": row.written_at }),
+            &caller.actor(),
+        )
+        .await?;
+    Ok(axum::Json(row))
 }
 
 /// Records that the root-cause summary was sent to the affected accounts; from then on it
@@ -828,13 +875,15 @@ async fn plan_reviews(state: &AppState, id: &str) -> Result<Vec<serde_json::Valu
     info(title = "amends", description = "Service recovery as code: incidents, recovery plans, remediations with named approvers, and a verifiable audit trail."),
     paths(
         healthz, readyz, list_incidents, create_incident, get_incident, patch_incident,
-        resolve_incident, reopen_incident, incident_events, incident_plans, incident_plan,
+        resolve_incident, reopen_incident, confirm_incident, dismiss_incident,
+        crate::alerts::pagerduty_alert, crate::alerts::alertmanager_alert,
+        crate::alerts::grafana_alert, incident_events, incident_plans, incident_plan,
         list_remediations, approve, reject, list_accounts, get_account, import_accounts,
         audit, audit_verify, get_rca, put_rca, rca_sent, list_reviews, close_review
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&TokenScheme),
-    tags((name = "incidents"), (name = "plans"), (name = "remediations"), (name = "accounts"), (name = "reviews"), (name = "audit"), (name = "ops"))
+    tags((name = "incidents"), (name = "alerts"), (name = "plans"), (name = "remediations"), (name = "accounts"), (name = "reviews"), (name = "audit"), (name = "ops"))
 )]
 pub struct ApiDoc;
 

@@ -55,6 +55,9 @@ pub enum ApiError {
     /// No or an unknown token.
     #[error("a valid API token is required: send `Authorization: Bearer <token>`")]
     Unauthorized,
+    /// An inbound webhook whose signature or credentials do not verify.
+    #[error("{0}")]
+    BadSignature(String),
     /// The token's role may not do this.
     #[error("{0}")]
     Forbidden(String),
@@ -105,6 +108,11 @@ impl ApiError {
                 StatusCode::UNAUTHORIZED,
                 "unauthorized",
                 "Authentication required",
+            ),
+            ApiError::BadSignature(_) => (
+                StatusCode::UNAUTHORIZED,
+                "bad-signature",
+                "Webhook not verified",
             ),
             ApiError::Forbidden(_) => (
                 StatusCode::FORBIDDEN,

@@ -15,6 +15,11 @@ impl WebhookSecret {
     pub fn new(secret: &str) -> WebhookSecret {
         WebhookSecret(secret.as_bytes().to_vec())
     }
+
+    /// The secret's bytes, for comparing (never for logging).
+    pub(crate) fn expose(&self) -> &[u8] {
+        &self.0
+    }
 }
 
 impl std::fmt::Debug for WebhookSecret {

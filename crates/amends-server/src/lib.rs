@@ -5,11 +5,13 @@
 // No unwrap or expect in product code: every failure is an error value with a message.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod alerts;
 pub mod api;
 pub mod auth;
 pub mod body;
 pub mod bundled;
 pub mod config;
+pub mod engine;
 pub mod error;
 pub mod inbound;
 pub mod lifecycle;
@@ -30,6 +32,8 @@ pub struct AppState {
     pub lifecycle: Lifecycle,
     /// The metrics registry.
     pub metrics: Arc<metrics::Metrics>,
+    /// The secrets inbound alert webhooks are verified with.
+    pub alert_secrets: Arc<alerts::AlertSecrets>,
 }
 
 /// The largest accounts import body.
@@ -50,6 +54,11 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/v1/incidents/{id}/resolve", post(resolve_incident))
         .route("/v1/incidents/{id}/reopen", post(reopen_incident))
+        .route("/v1/incidents/{id}/confirm", post(confirm_incident))
+        .route("/v1/incidents/{id}/dismiss", post(dismiss_incident))
+        .route("/v1/alerts/pagerduty", post(alerts::pagerduty_alert))
+        .route("/v1/alerts/alertmanager", post(alerts::alertmanager_alert))
+        .route("/v1/alerts/grafana", post(alerts::grafana_alert))
         .route("/v1/incidents/{id}/events", get(incident_events))
         .route("/v1/incidents/{id}/plans", get(incident_plans))
         .route("/v1/incidents/{id}/plan", get(incident_plan))
@@ -90,11 +99,29 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Binds `listener` and serves until ctrl-c or SIGTERM, finishing requests in flight.
-pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
+/// Binds `listener` and serves until ctrl-c or SIGTERM, finishing requests in flight; runs
+/// the delivery engine beside it, if given, until the same signal (a tick in progress ends
+/// first: a delivery is either recorded or retried after its lease).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    engine: Option<engine::Engine>,
+) -> std::io::Result<()> {
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let engine_task = engine.map(|e| {
+        let mut rx = stop_rx.clone();
+        tokio::spawn(e.run(async move {
+            let _ = rx.wait_for(|stop| *stop).await;
+        }))
+    });
+    let served = axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown())
-        .await
+        .await;
+    let _ = stop_tx.send(true);
+    if let Some(task) = engine_task {
+        let _ = task.await;
+    }
+    served
 }
 
 async fn shutdown() {

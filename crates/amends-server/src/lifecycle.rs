@@ -1,7 +1,8 @@
-//! The incident lifecycle: declare, update, resolve, reopen. Every change re-checks the whole
-//! incident against the playbook and the accounts registry, re-plans, and stores the new plan
-//! as a new version with a readable diff — all in one store transaction, so a change is either
-//! entirely recorded (event, plan, remediations, audit) or not at all.
+//! The incident lifecycle: declare, update, resolve, reopen, confirm or dismiss a triaged
+//! alert. Every change re-checks the whole incident against the playbook and the accounts
+//! registry, re-plans, renders the plan's messages, and stores the new plan as a new version
+//! with a readable diff and its outbox jobs — all in one store transaction, so a change is
+//! either entirely recorded (event, plan, remediations, jobs, audit) or not at all.
 //!
 //! Used by the HTTP API and by the CLI alike.
 
@@ -13,18 +14,27 @@ use amends_core::incident::{IncidentSpec, OverrideSpec, ScopeSpec};
 use amends_core::plan;
 use amends_core::playbook::Playbook;
 use amends_core::snapshot::Snapshot;
+use amends_delivery::Clock;
+use amends_delivery::plan_jobs::plan_jobs;
+use amends_messages::rca::RcaSpec;
+use amends_messages::{Composer, Templates};
 use amends_store::{IncidentChange, IncidentRow, IncidentStatus, NewRemediation, Store};
 use serde::Deserialize;
 
 use crate::error::{ApiError, FieldError};
 
-/// The service: a store and the playbook in force.
+/// The service: a store, the playbook in force with its compiled templates, and a clock.
 #[derive(Clone)]
 pub struct Lifecycle {
     /// The store.
     pub store: Store,
     /// The playbook every plan follows.
     pub playbook: Arc<Playbook>,
+    /// The playbook's templates, compiled and linted at start: every plan's messages are
+    /// rendered with them into the outbox.
+    pub templates: Arc<Templates>,
+    /// Where "now" comes from: the system clock, or simulated time in tests.
+    pub clock: Arc<dyn Clock>,
 }
 
 /// A change to an incident's facts. Absent fields stay as they are.
@@ -67,6 +77,17 @@ pub struct Resolve {
     pub expected_version: i64,
     /// When service was restored (RFC 3339 with offset); defaults to now.
     pub resolved_at: Option<String>,
+}
+
+/// A person's decision on an incident an alert opened.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TriageDecision {
+    /// The version you read.
+    pub expected_version: i64,
+    /// Why (required to dismiss a false alarm; recorded on the timeline and in the audit).
+    #[serde(default)]
+    pub reason: Option<String>,
 }
 
 /// Reopening a resolved incident.
@@ -168,7 +189,7 @@ impl Lifecycle {
         }
         let at = r
             .resolved_at
-            .unwrap_or_else(|| jiff::Timestamp::now().to_string());
+            .unwrap_or_else(|| self.clock.now().to_string());
         spec.resolved_at = Some(at.clone());
         let detail = serde_json::json!({ "resolved_at": at });
         self.write(
@@ -206,6 +227,100 @@ impl Lifecycle {
             Some(r.expected_version),
             IncidentStatus::Open,
             "reopen",
+            detail,
+            None,
+            actor,
+        )
+        .await
+    }
+
+    /// A person confirms an incident an alert opened: its customer messages go out as planned.
+    pub async fn confirm(
+        &self,
+        id: &str,
+        d: TriageDecision,
+        actor: &str,
+    ) -> Result<IncidentRow, ApiError> {
+        let (row, mut spec) = self.load(id).await?;
+        let Some(triage) = spec.triage.take() else {
+            return Err(ApiError::Conflict(format!(
+                "incident {id:?} is not in triage; nothing to confirm"
+            )));
+        };
+        if triage.dismissed.is_some() {
+            return Err(ApiError::Conflict(format!(
+                "incident {id:?} was dismissed as a false alarm; declare a new incident instead"
+            )));
+        }
+        let detail = serde_json::json!({ "opened_by": triage.opened_by, "reason": d.reason });
+        self.write(
+            spec,
+            Some(&row),
+            Some(d.expected_version),
+            row.status,
+            "confirm",
+            detail,
+            None,
+            actor,
+        )
+        .await
+    }
+
+    /// A person finds an alert's incident a false alarm: no customer message is ever sent, and
+    /// the incident is closed.
+    pub async fn dismiss(
+        &self,
+        id: &str,
+        d: TriageDecision,
+        actor: &str,
+    ) -> Result<IncidentRow, ApiError> {
+        let (row, mut spec) = self.load(id).await?;
+        let reason = d.reason.unwrap_or_default();
+        if reason.trim().is_empty() {
+            return Err(ApiError::field(
+                "reason",
+                "say why this is a false alarm; it goes into the audit trail",
+            ));
+        }
+        let Some(triage) = spec.triage.as_mut() else {
+            return Err(ApiError::Conflict(format!(
+                "incident {id:?} was confirmed; resolve it instead of dismissing it"
+            )));
+        };
+        triage.dismissed = Some(reason.trim().to_string());
+        if spec.resolved_at.is_none() {
+            spec.resolved_at = Some(self.clock.now().to_string());
+        }
+        let detail = serde_json::json!({ "reason": reason.trim() });
+        self.write(
+            spec,
+            Some(&row),
+            Some(d.expected_version),
+            IncidentStatus::Resolved,
+            "dismiss",
+            detail,
+            None,
+            actor,
+        )
+        .await
+    }
+
+    /// Re-plans an incident whose facts did not change but whose messages did (its root-cause
+    /// summary was written): a new plan version with the re-rendered jobs.
+    pub async fn refresh(
+        &self,
+        id: &str,
+        event: &str,
+        detail: serde_json::Value,
+        actor: &str,
+    ) -> Result<IncidentRow, ApiError> {
+        let (row, spec) = self.load(id).await?;
+        self.write(
+            spec,
+            Some(&row),
+            Some(row.version),
+            row.status,
+            event,
             detail,
             None,
             actor,
@@ -257,13 +372,36 @@ impl Lifecycle {
         let incident = spec
             .check("incident", &self.playbook, &accounts)
             .map_err(invalid)?;
-        let now = jiff::Timestamp::now();
+        let now = self.clock.now();
         let plan = plan::plan(&self.playbook, &accounts, &incident, now).map_err(|e| {
             ApiError::Unprocessable {
                 detail: e.to_string(),
                 errors: Vec::new(),
             }
         })?;
+        let rca = match self.store.rca(&incident.id).await? {
+            None => None,
+            Some(row) => serde_json::from_value::<RcaSpec>(row.record)
+                .ok()
+                .and_then(|spec| spec.check().ok()),
+        };
+        let composer = Composer::new(&plan, &self.templates, rca.as_ref());
+        let jobs = plan_jobs(&plan, &composer);
+        for held in &jobs.held {
+            // Keys name incident, account and step; the reason names rules, not text.
+            tracing::warn!(key = %held.key, reason = %held.reason, "message held back");
+        }
+        let mut detail = detail;
+        if let Some(map) = detail.as_object_mut() {
+            map.insert(
+                "outbox".into(),
+                serde_json::json!({
+                    "jobs": jobs.jobs.len(),
+                    "held": jobs.held.len(),
+                    "awaiting_triage": jobs.awaiting_triage,
+                }),
+            );
+        }
         let snapshot = Snapshot::of(&plan);
         let diff = match previous {
             None => vec!["first plan".to_string()],
@@ -307,6 +445,7 @@ impl Lifecycle {
             plan: amends_report::json::render(&plan),
             diff,
             remediations,
+            jobs: Some(jobs.jobs),
         };
         Ok(self.store.write_incident(change).await?)
     }

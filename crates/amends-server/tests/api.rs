@@ -66,6 +66,9 @@ const ROUTES: &[Route] = &[
     route("PATCH", "/v1/incidents/{id}", Role::Agent),
     route("POST", "/v1/incidents/{id}/resolve", Role::Agent),
     route("POST", "/v1/incidents/{id}/reopen", Role::Agent),
+    // A person's incident is not in triage: both answer 409 to the roles allowed.
+    route("POST", "/v1/incidents/{id}/confirm", Role::Agent),
+    route("POST", "/v1/incidents/{id}/dismiss", Role::Agent),
     route("GET", "/v1/incidents/{id}/events", Role::Viewer),
     route("GET", "/v1/incidents/{id}/plans", Role::Viewer),
     route("GET", "/v1/incidents/{id}/plan", Role::Viewer),
@@ -99,6 +102,14 @@ const ROUTES: &[Route] = &[
 
 /// Routes served without a token.
 const OPEN: &[&str] = &["/healthz", "/readyz", "/metrics", "/openapi.json"];
+
+/// Inbound alert webhooks: no API token, each sender verified by its own signature or
+/// credentials (tests/worked_example.rs sends them).
+const WEBHOOKS: &[&str] = &[
+    "/v1/alerts/pagerduty",
+    "/v1/alerts/alertmanager",
+    "/v1/alerts/grafana",
+];
 
 // ----- harness -----------------------------------------------------------------------------
 
@@ -273,12 +284,24 @@ async fn spawn(backend: Backend) -> App {
         marcus: token(Role::Approver, Some("support_director")).await,
         admin: token(Role::Admin, None).await,
     };
+    let templates = amends_messages::compile(
+        &playbook,
+        "demo/playbook.toml",
+        bundled::PLAYBOOK,
+        &amends_messages::Library::bundled().unwrap(),
+        &mut |p: &str| Err(p.to_string()),
+    )
+    .unwrap()
+    .templates;
     let state = AppState {
         lifecycle: Lifecycle {
             store: store.clone(),
             playbook: std::sync::Arc::new(playbook),
+            templates: std::sync::Arc::new(templates),
+            clock: std::sync::Arc::new(amends_delivery::SystemClock),
         },
         metrics: metrics::Metrics::new(),
+        alert_secrets: std::sync::Arc::new(amends_server::alerts::AlertSecrets::default()),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -844,6 +867,9 @@ fn body_for(route: &Route, caller: Role) -> Option<Value> {
         ("PATCH", _) => Some(json!({"expected_version": 1, "known_cause": "a migration"})),
         ("POST", p) if p.ends_with("/resolve") => {
             Some(json!({"expected_version": 2, "resolved_at": "2024-10-15T14:00:00-04:00"}))
+        }
+        ("POST", p) if p.ends_with("/confirm") || p.ends_with("/dismiss") => {
+            Some(json!({"expected_version": 1, "reason": "role test"}))
         }
         ("POST", p) if p.ends_with("/reopen") => {
             Some(json!({"expected_version": 3, "reason": "errors again"}))
@@ -1542,9 +1568,21 @@ async fn openapi_documents_every_route(app: &App) {
             }
         }
     }
+    for hook in WEBHOOKS {
+        let op = &doc["paths"][*hook]["post"];
+        assert!(op.is_object(), "{hook} is documented");
+        assert!(op.get("security").is_none(), "{hook} takes no API token");
+        // With no secret configured, every delivery is refused, as problem+json.
+        let r = app.call("POST", hook, None, Some(&json!({}))).await;
+        assert_problem(&r, StatusCode::UNAUTHORIZED, None, hook);
+        assert!(
+            r.json["detail"].as_str().unwrap().contains("not accepted"),
+            "{r}"
+        );
+    }
     let v1_documented: BTreeSet<(String, String)> = documented
         .iter()
-        .filter(|(_, p)| p.starts_with("/v1/"))
+        .filter(|(_, p)| p.starts_with("/v1/") && !WEBHOOKS.contains(&p.as_str()))
         .cloned()
         .collect();
     let served: BTreeSet<(String, String)> = ROUTES

@@ -15,6 +15,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod audit;
+mod deadlines;
 mod migrate;
 mod outbox;
 mod records;
@@ -25,6 +26,7 @@ use std::time::Duration;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
 
+pub use deadlines::*;
 pub use outbox::*;
 pub use records::*;
 /// The database driver's error type, for callers that classify failures.
@@ -419,6 +421,9 @@ impl Store {
             .await?;
         }
         merge_remediations(&mut w, &change, plan_version, &at).await?;
+        if let Some(jobs) = &change.jobs {
+            outbox::replan_in(&mut w, &change.id, jobs).await?;
+        }
         w.commit().await?;
         Ok(IncidentRow {
             id: change.id,

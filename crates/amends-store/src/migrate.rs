@@ -29,6 +29,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "tasks",
         include_str!("../migrations/sqlite/0004_tasks.sql"),
     ),
+    (
+        6,
+        "deadlines",
+        include_str!("../migrations/sqlite/0006_deadlines.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -50,6 +55,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         4,
         "tasks",
         include_str!("../migrations/postgres/0004_tasks.sql"),
+    ),
+    (
+        6,
+        "deadlines",
+        include_str!("../migrations/postgres/0006_deadlines.sql"),
     ),
 ];
 

@@ -74,7 +74,7 @@ pub struct DeadJob {
 pub struct Enqueued {
     /// New jobs.
     pub queued: u64,
-    /// Jobs already queued (their due time and payload updated if still waiting).
+    /// Jobs still waiting whose due time or payload the re-plan changed.
     pub updated: u64,
     /// Jobs already delivered: not queued again.
     pub already_delivered: u64,
@@ -129,12 +129,9 @@ impl Store {
     /// Returns what was queued and how many were cancelled.
     pub async fn replan_jobs(&self, incident: &str, jobs: &[NewJob]) -> Result<(Enqueued, u64)> {
         let mut w = self.begin_write().await?;
-        lock_outbox(&mut w).await?;
-        let summary = enqueue_in(&mut w, jobs).await?;
-        let keep: Vec<String> = jobs.iter().map(|j| j.key.clone()).collect();
-        let cancelled = cancel_in(&mut w, incident, &keep, &["queued", "dead"]).await?;
+        let done = replan_in(&mut w, incident, jobs).await?;
         w.commit().await?;
-        Ok((summary, cancelled))
+        Ok(done)
     }
 
     /// Removes an incident's waiting jobs whose keys are not in `keep` (a re-plan dropped
@@ -149,6 +146,20 @@ impl Store {
     }
 }
 
+/// [`Store::replan_jobs`] inside a caller's transaction (an incident change writes its plan
+/// and its jobs together).
+pub(crate) async fn replan_in(
+    w: &mut crate::WriteTx<'_>,
+    incident: &str,
+    jobs: &[NewJob],
+) -> Result<(Enqueued, u64)> {
+    lock_outbox(w).await?;
+    let summary = enqueue_in(w, jobs).await?;
+    let keep: Vec<String> = jobs.iter().map(|j| j.key.clone()).collect();
+    let cancelled = cancel_in(w, incident, &keep, &["queued", "dead"]).await?;
+    Ok((summary, cancelled))
+}
+
 async fn enqueue_in(w: &mut crate::WriteTx<'_>, jobs: &[NewJob]) -> Result<Enqueued> {
     {
         let mut summary = Enqueued::default();
@@ -161,6 +172,26 @@ async fn enqueue_in(w: &mut crate::WriteTx<'_>, jobs: &[NewJob]) -> Result<Enque
             }
             let delivered: std::collections::HashSet<String> =
                 q.fetch_all(&mut *w.tx).await?.into_iter().collect();
+            let sql = format!(
+                "SELECT key, due_ms, payload FROM outbox_jobs WHERE key IN ({keys}) AND status = 'queued'"
+            );
+            let mut q = sqlx::query(&sql);
+            for j in chunk {
+                q = q.bind(j.key.clone());
+            }
+            // What waits already, with its due time and payload: a re-plan that changes
+            // neither writes nothing for it.
+            let waiting: std::collections::HashMap<String, (i64, String)> = q
+                .fetch_all(&mut *w.tx)
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok((
+                        r.try_get("key")?,
+                        (r.try_get("due_ms")?, r.try_get("payload")?),
+                    ))
+                })
+                .collect::<Result<_>>()?;
             let sql = format!("SELECT key FROM outbox_jobs WHERE key IN ({keys})");
             let mut q = sqlx::query_scalar::<_, String>(&sql);
             for j in chunk {
@@ -192,7 +223,12 @@ async fn enqueue_in(w: &mut crate::WriteTx<'_>, jobs: &[NewJob]) -> Result<Enque
                 q.execute(&mut *w.tx).await?;
                 summary.queued += fresh.len() as u64;
             }
-            for j in chunk.iter().filter(|j| existing.contains(&j.key)) {
+            let changed = |j: &&NewJob| {
+                waiting
+                    .get(&j.key)
+                    .is_some_and(|(due, payload)| *due != j.due_ms || *payload != j.payload)
+            };
+            for j in chunk.iter().filter(changed) {
                 summary.updated += sqlx::query(
                     "UPDATE outbox_jobs SET due_ms = $1, payload = $2 WHERE key = $3 AND status = 'queued'",
                 )

@@ -85,6 +85,9 @@ pub struct IncidentChange {
     pub diff: Vec<String>,
     /// The new plan's remediation decisions.
     pub remediations: Vec<NewRemediation>,
+    /// The plan's outbox jobs, queued and the dropped ones cancelled in the same transaction
+    /// (see [`crate::Store::replan_jobs`]); `None` leaves the outbox alone.
+    pub jobs: Option<Vec<crate::NewJob>>,
 }
 
 /// A remediation decision from a plan.

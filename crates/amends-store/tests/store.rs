@@ -241,6 +241,7 @@ fn spec_json(id: &str, title: &str, resolved: bool, accounts: &[&str]) -> String
         },
         known_cause: None,
         severity_override: None,
+        triage: None,
     };
     serde_json::to_string(&spec).unwrap()
 }
@@ -284,6 +285,7 @@ fn change(
         plan: format!("{{\"schema\":\"amends.plan/v1\",\"event\":\"{event}\"}}"),
         diff: vec![format!("{event}: plan changed")],
         remediations,
+        jobs: None,
     }
 }
 
@@ -1831,6 +1833,55 @@ async fn a_replan_queues_and_cancels_in_one_step_including_dead_letters(db: Db) 
     assert_eq!((queued.queued, cancelled), (1, 1 + 1));
     assert!(s.dead_jobs().await.unwrap().is_empty());
     assert!(!s.retry_dead("dead", 10).await.unwrap());
+    db.cleanup().await;
+}
+
+both! {
+    an_incident_change_writes_its_plan_and_its_jobs_together => sqlite_an_incident_change_writes_its_plan_and_its_jobs_together, postgres_an_incident_change_writes_its_plan_and_its_jobs_together;
+}
+
+async fn an_incident_change_writes_its_plan_and_its_jobs_together(db: Db) {
+    let s = &db.store;
+    // Claims for 1 ms what is due at `now`: each look is a little later than the last.
+    let waiting = |s: &Store, now: i64| {
+        let s = s.clone();
+        async move {
+            let mut keys: Vec<String> = s
+                .claim(now, 1, 100)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|j| j.key)
+                .collect();
+            keys.sort();
+            keys
+        }
+    };
+    let mut declare = change("INC-1", None, "declare", vec![]);
+    declare.jobs = Some(vec![job("INC-1/a", 0), job("INC-1/b", 0)]);
+    s.write_incident(declare).await.unwrap();
+    assert_eq!(waiting(s, 10).await, ["INC-1/a", "INC-1/b"]);
+
+    // A stale change is refused and leaves the outbox as it was.
+    let mut stale = change("INC-1", Some(7), "update", vec![]);
+    stale.jobs = Some(vec![job("INC-1/c", 0)]);
+    assert!(matches!(
+        s.write_incident(stale).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(waiting(s, 20).await, ["INC-1/a", "INC-1/b"]);
+
+    // An accepted change queues what is new and cancels what the new plan dropped.
+    let mut update = change("INC-1", Some(1), "update", vec![]);
+    update.jobs = Some(vec![job("INC-1/a", 0), job("INC-1/c", 0)]);
+    s.write_incident(update).await.unwrap();
+    assert_eq!(waiting(s, 30).await, ["INC-1/a", "INC-1/c"]);
+
+    // A change without jobs leaves the outbox alone.
+    s.write_incident(change("INC-1", Some(2), "update", vec![]))
+        .await
+        .unwrap();
+    assert_eq!(waiting(s, 40).await, ["INC-1/a", "INC-1/c"]);
     db.cleanup().await;
 }
 

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test file uses a part
 
+pub mod smtp;
+
 use amends_core::account;
 use amends_core::incident::{Incident, Triage};
 use amends_core::plan;

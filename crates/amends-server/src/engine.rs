@@ -1,0 +1,172 @@
+//! The delivery engine inside `amends serve`: the channels the configuration names, one
+//! worker delivering what is due, and the deadline watchdog, ticking on a clock. Lifecycle
+//! changes put jobs in the outbox (in the same transaction as the plan); this only drains it.
+//!
+//! Several `amends serve` replicas on one PostgreSQL database each run an engine: claims use
+//! `FOR UPDATE SKIP LOCKED`, so none sends what another holds.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use amends_delivery::deadlines::{self, DeadlinePolicy};
+use amends_delivery::email::{EmailChannel, Security, SmtpConfig};
+use amends_delivery::pagerduty::{PagerDutyChannel, RoutingKey};
+use amends_delivery::slack::{SlackChannel, WebhookUrl};
+use amends_delivery::task::TaskChannel;
+use amends_delivery::worker::Round;
+use amends_delivery::{Channel, Clock, RetryPolicy, Worker};
+use amends_store::{DeadlineMiss, Store, StoreError};
+
+use crate::config::DeliveryConfig;
+
+/// Longest wait for any one delivery: well under the worker's lease, so a slow recipient is
+/// given up on (and retried) before another worker could claim the same job.
+const DELIVERY_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Why the engine could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// A channel's settings are unusable.
+    #[error("delivery.{channel}: {message}")]
+    Channel {
+        /// Which.
+        channel: &'static str,
+        /// Why.
+        message: String,
+    },
+}
+
+/// The worker, the watchdog and how often they look.
+pub struct Engine {
+    worker: Worker,
+    store: Store,
+    clock: Arc<dyn Clock>,
+    deadlines: DeadlinePolicy,
+    poll: Duration,
+    /// The channels configured, by name, for the start-up banner.
+    pub channels: Vec<String>,
+}
+
+/// What one tick did.
+#[derive(Debug, Default)]
+pub struct Tick {
+    /// Deliveries.
+    pub round: Round,
+    /// Deadline alarms raised.
+    pub alarms: Vec<DeadlineMiss>,
+}
+
+impl Engine {
+    /// An engine with the channels `config` describes. Tasks for people are always on: a
+    /// call, a text or a chat message with no provider becomes a task, never dropped.
+    pub fn new(
+        config: &DeliveryConfig,
+        store: Store,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Engine, EngineError> {
+        let mut channels: Vec<Arc<dyn Channel>> = vec![Arc::new(TaskChannel::new(store.clone()))];
+        if let Some(smtp) = &config.smtp {
+            let security = match smtp.security.as_str() {
+                "plain" => Security::Plain,
+                "starttls" => Security::StartTls,
+                "tls" => Security::Tls,
+                other => {
+                    return Err(EngineError::Channel {
+                        channel: "smtp",
+                        message: format!("security {other:?} is not one of starttls, tls, plain"),
+                    });
+                }
+            };
+            let domain = smtp
+                .from
+                .rsplit('@')
+                .next()
+                .map(|d| d.trim_end_matches('>').to_string())
+                .unwrap_or_else(|| "amends.invalid".to_string());
+            let channel = EmailChannel::new(SmtpConfig {
+                host: smtp.host.clone(),
+                port: smtp.port,
+                security,
+                credentials: match (&smtp.username, &smtp.password) {
+                    (Some(u), Some(p)) => Some((u.clone(), p.expose().to_string())),
+                    _ => None,
+                },
+                from: smtp.from.clone(),
+                message_id_domain: domain,
+                timeout: DELIVERY_TIMEOUT,
+            })
+            .map_err(|e| EngineError::Channel {
+                channel: "smtp",
+                message: e.to_string(),
+            })?;
+            channels.push(Arc::new(channel));
+        }
+        if !config.slack.is_empty() {
+            let targets: HashMap<String, WebhookUrl> = config
+                .slack
+                .iter()
+                .map(|(target, url)| (target.clone(), WebhookUrl::new(url.expose())))
+                .collect();
+            channels.push(Arc::new(SlackChannel::new(targets, DELIVERY_TIMEOUT)));
+        }
+        if let Some(pd) = &config.pagerduty {
+            channels.push(Arc::new(PagerDutyChannel::new(
+                pd.url.clone(),
+                RoutingKey::new(pd.routing_key.expose()),
+                DELIVERY_TIMEOUT,
+            )));
+        }
+        let names = channels.iter().map(|c| c.name().to_string()).collect();
+        let worker = Worker::new(
+            store.clone(),
+            channels,
+            clock.clone(),
+            RetryPolicy::default(),
+        );
+        Ok(Engine {
+            worker,
+            store,
+            clock,
+            deadlines: DeadlinePolicy {
+                grace_ms: config.grace_minutes * 60_000,
+                at_risk_ms: config.at_risk_minutes * 60_000,
+                alarm_target: config.alarm_target.clone(),
+            },
+            poll: Duration::from_millis(config.poll_ms.max(10)),
+            channels: names,
+        })
+    }
+
+    /// Adds a channel (the built-in status page, a test's sink).
+    pub fn with_channel(mut self, channel: Arc<dyn Channel>) -> Engine {
+        self.channels.push(channel.name().to_string());
+        self.worker.add_channel(channel);
+        self
+    }
+
+    /// Delivers everything due now, then checks the deadlines.
+    pub async fn tick(&self) -> Result<Tick, StoreError> {
+        let round = self.worker.drain().await?;
+        let alarms = deadlines::check(&self.store, self.clock.as_ref(), &self.deadlines).await?;
+        if !alarms.is_empty() {
+            // The alarms themselves are due now.
+            self.worker.drain().await?;
+        }
+        Ok(Tick { round, alarms })
+    }
+
+    /// Ticks until `stop` completes. A store failure is logged and retried on the next tick.
+    pub async fn run(self, stop: impl std::future::Future<Output = ()>) {
+        tokio::pin!(stop);
+        loop {
+            if let Err(e) = self.tick().await {
+                tracing::error!(error = %e, "delivery tick failed; retrying");
+            }
+            tokio::select! {
+                () = &mut stop => return,
+                () = tokio::time::sleep(self.poll) => {}
+            }
+        }
+    }
+}
