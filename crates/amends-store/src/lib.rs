@@ -18,6 +18,7 @@ pub mod audit;
 mod migrate;
 mod outbox;
 mod records;
+mod status;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,6 +28,7 @@ use sqlx::{AnyPool, Row};
 
 pub use outbox::*;
 pub use records::*;
+pub use status::*;
 /// The database driver's error type, for callers that classify failures.
 pub use sqlx::Error as SqlxError;
 

@@ -29,6 +29,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "tasks",
         include_str!("../migrations/sqlite/0004_tasks.sql"),
     ),
+    (
+        5,
+        "status_page",
+        include_str!("../migrations/sqlite/0005_status_page.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -50,6 +55,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         4,
         "tasks",
         include_str!("../migrations/postgres/0004_tasks.sql"),
+    ),
+    (
+        5,
+        "status_page",
+        include_str!("../migrations/postgres/0005_status_page.sql"),
     ),
 ];
 
