@@ -269,7 +269,7 @@ fn incident_status(state: PostState) -> &'static str {
 
 /// Statuspage's component status while an incident is in `state`: service is restored from
 /// monitoring on; before, the failure type says how badly.
-fn component_status(state: PostState, failure_type: &str) -> &'static str {
+pub fn component_status(state: PostState, failure_type: &str) -> &'static str {
     if !matches!(state, PostState::Investigating | PostState::Identified) {
         return "operational";
     }

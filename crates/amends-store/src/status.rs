@@ -356,12 +356,15 @@ impl Store {
 
     // ----- private pages ------------------------------------------------------------------
 
-    /// Issues (or rotates) the private page token of an account: the previous token stops
-    /// working. Audited without the token. Returns whether a previous token was replaced.
+    /// Issues the private page token of an account, or with `replace` rotates it (the
+    /// previous link stops working; without `replace` an existing token is a conflict, so a
+    /// customer's link is never broken by accident). Audited without the token. Returns
+    /// whether a previous token was replaced.
     pub async fn set_private_page_token(
         &self,
         account: &str,
         token: &str,
+        replace: bool,
         actor: &str,
     ) -> Result<bool> {
         let mut w = self.begin_write().await?;
@@ -376,6 +379,11 @@ impl Store {
         .bind(account.to_string())
         .fetch_optional(&mut *w.tx)
         .await?;
+        if let (Some(issued), false) = (&before, replace) {
+            return Err(StoreError::Conflict(format!(
+                "account {account} has a private page link since {issued}; rotate it to replace it (the old link stops working)"
+            )));
+        }
         let at = now();
         sqlx::query(
             "INSERT INTO status_private_tokens (account_id, token_hash, created_at, created_by) \
