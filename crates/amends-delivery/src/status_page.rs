@@ -505,7 +505,11 @@ impl Channel for StatusPageChannel {
                 .enqueue(&emails)
                 .await
                 .map_err(|e| store_error("cannot queue the subscribers' emails", &e))?;
-            let mut receipt = format!("posted as {}; {} subscriber emails", post.state, emails.len());
+            let mut receipt = format!(
+                "posted as {}; {} subscriber emails",
+                post.state,
+                emails.len()
+            );
             if let Some(statuspage) = &self.statuspage {
                 let forwarded = statuspage
                     .sync(&post, &situation.failure_type, now.as_millisecond())
@@ -542,10 +546,7 @@ mod tests {
     fn the_state_follows_the_facts_in_lifecycle_order() {
         let mut s = situation();
         let t = at("2024-10-15T15:00:00Z");
-        assert_eq!(
-            s.state("status_update", t, HOUR),
-            PostState::Investigating
-        );
+        assert_eq!(s.state("status_update", t, HOUR), PostState::Investigating);
         s.known_cause = true;
         assert_eq!(s.state("status_update", t, HOUR), PostState::Identified);
         s.resolved_at = Some(at("2024-10-15T14:30:00Z"));
@@ -576,10 +577,7 @@ mod tests {
     fn a_step_named_after_a_state_raises_it_but_never_claims_a_fact() {
         let mut s = situation();
         let t = at("2024-10-15T15:00:00Z");
-        assert_eq!(
-            s.state("status_identified", t, HOUR),
-            PostState::Identified
-        );
+        assert_eq!(s.state("status_identified", t, HOUR), PostState::Identified);
         assert_eq!(s.state("monitoring", t, HOUR), PostState::Monitoring);
         assert_eq!(
             s.state("status_resolved", t, HOUR),

@@ -127,9 +127,10 @@ fn monitoring(settings: &Settings) -> jiff::SignedDuration {
 }
 
 fn title(settings: &Settings) -> String {
-    settings
-        .as_ref()
-        .map_or_else(|| "Service status".to_string(), |Extension(s)| s.title.clone())
+    settings.as_ref().map_or_else(
+        || "Service status".to_string(),
+        |Extension(s)| s.title.clone(),
+    )
 }
 
 /// A link to `path`: absolute when the public URL is known.
@@ -178,7 +179,10 @@ async fn known_components(state: &AppState) -> Result<Vec<String>, ApiError> {
 
 /// Component statuses, worst first by severity of the open incidents touching each
 /// (`operational` when none does).
-fn component_statuses<'a>(known: &'a [String], incidents: &[Shown]) -> Vec<(&'a str, &'static str)> {
+fn component_statuses<'a>(
+    known: &'a [String],
+    incidents: &[Shown],
+) -> Vec<(&'a str, &'static str)> {
     const ORDER: [&str; 4] = [
         "operational",
         "degraded_performance",
@@ -334,7 +338,10 @@ fn html_response(status: StatusCode, html: String, private: bool) -> Response {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         h.insert("x-robots-tag", HeaderValue::from_static("noindex"));
     } else {
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=30"));
+        h.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=30"),
+        );
     }
     r
 }
@@ -349,10 +356,7 @@ fn incident_html(i: &Shown, heading: &str) -> String {
         a = anchor(&i.id),
     );
     if !i.components.is_empty() {
-        out.push_str(&format!(
-            " · Affects: {}",
-            esc(&i.components.join(", "))
-        ));
+        out.push_str(&format!(" · Affects: {}", esc(&i.components.join(", "))));
     }
     out.push_str("</p>\n<ol class=\"updates\" reversed>\n");
     for p in &i.posts {
@@ -368,15 +372,20 @@ fn incident_html(i: &Shown, heading: &str) -> String {
 }
 
 fn incidents_html(incidents: &[Shown]) -> String {
-    let (open, past): (Vec<&Shown>, Vec<&Shown>) = incidents.iter().partition(|i| i.state.is_open());
-    let mut out = String::from("<section aria-labelledby=\"current\">\n<h2 id=\"current\">Current incidents</h2>\n");
+    let (open, past): (Vec<&Shown>, Vec<&Shown>) =
+        incidents.iter().partition(|i| i.state.is_open());
+    let mut out = String::from(
+        "<section aria-labelledby=\"current\">\n<h2 id=\"current\">Current incidents</h2>\n",
+    );
     if open.is_empty() {
         out.push_str("<p>No incidents in progress.</p>\n");
     }
     for i in open {
         out.push_str(&incident_html(i, "h3"));
     }
-    out.push_str("</section>\n<section aria-labelledby=\"past\">\n<h2 id=\"past\">Past incidents</h2>\n");
+    out.push_str(
+        "</section>\n<section aria-labelledby=\"past\">\n<h2 id=\"past\">Past incidents</h2>\n",
+    );
     if past.is_empty() {
         out.push_str("<p>No past incidents.</p>\n");
     }
@@ -407,7 +416,9 @@ pub async fn page(State(state): State<AppState>, settings: Settings) -> Result<R
         "<header>\n<h1>{}</h1>\n<p class=\"status\">{overall}</p>\n</header>\n<main>\n",
         esc(&title)
     );
-    body.push_str("<section aria-labelledby=\"components\">\n<h2 id=\"components\">Components</h2>\n");
+    body.push_str(
+        "<section aria-labelledby=\"components\">\n<h2 id=\"components\">Components</h2>\n",
+    );
     if statuses.is_empty() {
         body.push_str("<p>No components are listed.</p>\n");
     } else {
@@ -537,7 +548,11 @@ pub async fn page_json(
         .unwrap_or("operational");
     let doc = PageJson {
         title: title(&settings),
-        updated_at: incidents.iter().filter_map(Shown::updated_ms).max().map(rfc3339),
+        updated_at: incidents
+            .iter()
+            .filter_map(Shown::updated_ms)
+            .max()
+            .map(rfc3339),
         status: worst,
         components: statuses
             .iter()
@@ -559,7 +574,11 @@ pub async fn page_json(
 /// `GET /status.atom`: every post as an Atom 1.0 entry, newest first.
 #[tracing::instrument(skip_all)]
 pub async fn feed(State(state): State<AppState>, settings: Settings) -> Result<Response, ApiError> {
-    let posts = state.lifecycle.store.recent_status_posts(FEED_ENTRIES).await?;
+    let posts = state
+        .lifecycle
+        .store
+        .recent_status_posts(FEED_ENTRIES)
+        .await?;
     let title = title(&settings);
     let base = settings
         .as_ref()
@@ -631,7 +650,10 @@ fn parse_form(bytes: &[u8]) -> Result<SubscribeBody, ApiError> {
             }
             "components" => components.push(value.into_owned()),
             other => {
-                return Err(bad_field(other, "unknown field; expected email and components"));
+                return Err(bad_field(
+                    other,
+                    "unknown field; expected email and components",
+                ));
             }
         }
     }
@@ -768,7 +790,10 @@ pub async fn subscribe(
             now_ms,
         )])
         .await?;
-    tracing::info!(components = chosen.len(), "status page subscription requested");
+    tracing::info!(
+        components = chosen.len(),
+        "status page subscription requested"
+    );
     if form {
         let body = format!(
             "<main>\n<h1>Check your inbox</h1>\n<p>{SUBSCRIBED}</p>\n<p><a href=\"/status\">Back to {}</a></p>\n</main>",
@@ -805,7 +830,10 @@ async fn read_body(req: Request) -> Result<Bytes, ApiError> {
 
 /// A token from a path: 64 lowercase hex digits, else nothing can match.
 fn token(t: &str) -> Result<&str, ApiError> {
-    if t.len() == 64 && t.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+    if t.len() == 64
+        && t.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
         Ok(t)
     } else {
         Err(unknown_link())
@@ -863,7 +891,10 @@ pub async fn confirm_form(
         .ok_or_else(unknown_link)?;
     Ok(button_page(
         "Confirm your subscription",
-        &format!("Receive an email for every update about {}.", what(&s.components)),
+        &format!(
+            "Receive an email for every update about {}.",
+            what(&s.components)
+        ),
         &format!("/status/confirm/{t}"),
         "Confirm",
     ))
@@ -884,15 +915,17 @@ pub async fn confirm(
         .await?
         .ok_or_else(unknown_link)?;
     tracing::info!("status page subscription confirmed");
-    let stop = settings.as_ref().map_or_else(String::new, |Extension(settings)| {
-        format!(
-            " Every email has a link to stop them; <a href=\"{}\">this one</a> works too.",
-            esc(&format!(
-                "/status/unsubscribe/{}",
-                settings.link_secret.unsubscribe_token(&s.link_ref)
-            ))
-        )
-    });
+    let stop = settings
+        .as_ref()
+        .map_or_else(String::new, |Extension(settings)| {
+            format!(
+                " Every email has a link to stop them; <a href=\"{}\">this one</a> works too.",
+                esc(&format!(
+                    "/status/unsubscribe/{}",
+                    settings.link_secret.unsubscribe_token(&s.link_ref)
+                ))
+            )
+        });
     Ok(message_page(
         "Subscribed",
         &format!(
@@ -956,7 +989,10 @@ pub async fn private_page(
 ) -> Result<Response, ApiError> {
     let t = token(&t)?;
     let store = &state.lifecycle.store;
-    let account_id = store.private_page_account(t).await?.ok_or_else(unknown_link)?;
+    let account_id = store
+        .private_page_account(t)
+        .await?
+        .ok_or_else(unknown_link)?;
     let account = store.account(&account_id).await?;
     let now = Timestamp::now();
     let mut sections = String::new();
@@ -999,7 +1035,10 @@ pub async fn private_page(
             amends_store::RemediationStatus::Automatic | amends_store::RemediationStatus::Approved
         );
         // Decimal text: any digit other than 0 makes it more than nothing.
-        let credited = remediation.credit.chars().any(|c| c.is_ascii_digit() && c != '0');
+        let credited = remediation
+            .credit
+            .chars()
+            .any(|c| c.is_ascii_digit() && c != '0');
         if decided && credited {
             sections.push_str(&format!(
                 "<p>Credit: <strong>{} {}</strong></p>\n",
@@ -1012,10 +1051,17 @@ pub async fn private_page(
         sections.push_str("<p>No incident has affected this account.</p>\n");
     }
     let title = format!("{} — {}", title(&settings), account.name);
-    let body = format!("<header>\n<h1>{}</h1>\n</header>\n<main>\n{sections}</main>", esc(&title));
+    let body = format!(
+        "<header>\n<h1>{}</h1>\n</header>\n<main>\n{sections}</main>",
+        esc(&title)
+    );
     Ok(html_response(
         StatusCode::OK,
-        html_document(&title, "<meta name=\"robots\" content=\"noindex\">\n", &body),
+        html_document(
+            &title,
+            "<meta name=\"robots\" content=\"noindex\">\n",
+            &body,
+        ),
         true,
     ))
 }
@@ -1134,7 +1180,8 @@ mod tests {
 
     #[test]
     fn forms_read_repeated_components_and_refuse_strangers() {
-        let b = parse_form(b"email=a%40example.com&components=API&components=Web+application").unwrap();
+        let b =
+            parse_form(b"email=a%40example.com&components=API&components=Web+application").unwrap();
         assert_eq!(b.email, "a@example.com");
         assert_eq!(b.components, vec!["API", "Web application"]);
         assert!(parse_form(b"email=a%40example.com&admin=1").is_err());

@@ -28,9 +28,9 @@ use sqlx::{AnyPool, Row};
 
 pub use outbox::*;
 pub use records::*;
-pub use status::*;
 /// The database driver's error type, for callers that classify failures.
 pub use sqlx::Error as SqlxError;
+pub use status::*;
 
 use audit::{AuditEntry, ChainBreak, GENESIS, Record, Verified};
 

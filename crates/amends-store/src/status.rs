@@ -238,12 +238,10 @@ impl Store {
     pub async fn subscribe(&self, s: &NewSubscription) -> Result<()> {
         let mut w = self.begin_write().await?;
         let email_key = s.email.to_lowercase();
-        sqlx::query(
-            "DELETE FROM status_subscribers WHERE email_key = $1 AND confirmed_ms IS NULL",
-        )
-        .bind(email_key.clone())
-        .execute(&mut *w.tx)
-        .await?;
+        sqlx::query("DELETE FROM status_subscribers WHERE email_key = $1 AND confirmed_ms IS NULL")
+            .bind(email_key.clone())
+            .execute(&mut *w.tx)
+            .await?;
         sqlx::query(
             "INSERT INTO status_subscribers (email, email_key, components, link_ref, confirm_hash, unsubscribe_hash, created_ms) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -419,10 +417,12 @@ impl Store {
     /// The account a private page token belongs to.
     pub async fn private_page_account(&self, token: &str) -> Result<Option<String>> {
         Ok(
-            sqlx::query_scalar("SELECT account_id FROM status_private_tokens WHERE token_hash = $1")
-                .bind(token_hash(token))
-                .fetch_optional(&self.pool)
-                .await?,
+            sqlx::query_scalar(
+                "SELECT account_id FROM status_private_tokens WHERE token_hash = $1",
+            )
+            .bind(token_hash(token))
+            .fetch_optional(&self.pool)
+            .await?,
         )
     }
 
