@@ -847,6 +847,13 @@ fn unknown_link() -> ApiError {
     )
 }
 
+fn unknown_private_link() -> ApiError {
+    ApiError::NotFound(
+        "this private page link is unknown or was replaced; ask your account team for the current one"
+            .to_string(),
+    )
+}
+
 fn what(components: &[String]) -> String {
     if components.is_empty() {
         "every component".to_string()
@@ -987,12 +994,12 @@ pub async fn private_page(
     settings: Settings,
     Path(t): Path<String>,
 ) -> Result<Response, ApiError> {
-    let t = token(&t)?;
+    let t = token(&t).map_err(|_| unknown_private_link())?;
     let store = &state.lifecycle.store;
     let account_id = store
         .private_page_account(t)
         .await?
-        .ok_or_else(unknown_link)?;
+        .ok_or_else(unknown_private_link)?;
     let account = store.account(&account_id).await?;
     let now = Timestamp::now();
     let mut sections = String::new();
