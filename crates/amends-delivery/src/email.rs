@@ -2,12 +2,15 @@
 //! Message-ID derived from the job's idempotency key: every attempt of one message carries
 //! the same Message-ID, so mail systems and people's clients see one message.
 //!
-//! A job's payload is `{"to": "...", "name": "...", "subject": "...", "body": "..."}`.
+//! A job's payload is `{"to": "...", "name": "...", "subject": "...", "body": "..."}`, and for
+//! list mail (status page notifications) `"list_unsubscribe": "https://…"`, sent as
+//! `List-Unsubscribe` with `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058), so
+//! mail clients offer a one-click unsubscribe.
 
 use std::time::Duration;
 
 use amends_store::Job;
-use lettre::message::header::ContentType;
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, Message};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
@@ -133,6 +136,8 @@ struct Payload {
     name: Option<String>,
     subject: Option<String>,
     body: String,
+    #[serde(default)]
+    list_unsubscribe: Option<String>,
 }
 
 impl Channel for EmailChannel {
@@ -153,12 +158,32 @@ impl Channel for EmailChannel {
                     DeliveryError::permanent("the contact's email address is invalid")
                 })?,
             );
-            let message = Message::builder()
+            let mut builder = Message::builder()
                 .from(self.from.clone())
                 .to(to)
                 .subject(p.subject.unwrap_or_default())
                 .message_id(Some(self.message_id(&job.key)))
-                .header(ContentType::TEXT_PLAIN)
+                .header(ContentType::TEXT_PLAIN);
+            if let Some(url) = p.list_unsubscribe {
+                if !url.starts_with("https://") && !url.starts_with("http://")
+                    || !url.is_ascii()
+                    || url.contains(|c: char| c.is_ascii_whitespace() || c == '>')
+                {
+                    return Err(DeliveryError::permanent(
+                        "the unsubscribe link is not an http(s) URL",
+                    ));
+                }
+                builder = builder
+                    .raw_header(HeaderValue::new(
+                        HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                        format!("<{url}>"),
+                    ))
+                    .raw_header(HeaderValue::new(
+                        HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                        "List-Unsubscribe=One-Click".to_string(),
+                    ));
+            }
+            let message = builder
                 .body(p.body)
                 .map_err(|e| DeliveryError::permanent(format!("cannot build the email: {e}")))?;
             match self.transport.send(message).await {

@@ -19,6 +19,8 @@ pub mod email;
 pub mod pagerduty;
 pub mod plan_jobs;
 pub mod slack;
+pub mod status_page;
+pub mod statuspage;
 pub mod task;
 pub mod webhook;
 pub mod worker;

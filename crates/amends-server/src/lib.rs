@@ -16,6 +16,7 @@ pub mod error;
 pub mod inbound;
 pub mod lifecycle;
 pub mod metrics;
+pub mod status_page;
 
 use std::sync::Arc;
 
@@ -87,6 +88,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/accounts/{id}", get(get_account))
         .route("/v1/audit", get(audit))
         .route("/v1/audit/verify", get(audit_verify))
+        .merge(status_page::routes())
         .fallback(|| async {
             error::ApiError::NotFound("no such endpoint; see /openapi.json".to_string())
         })

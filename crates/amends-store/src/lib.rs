@@ -19,6 +19,7 @@ mod deadlines;
 mod migrate;
 mod outbox;
 mod records;
+mod status;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,6 +32,7 @@ pub use outbox::*;
 pub use records::*;
 /// The database driver's error type, for callers that classify failures.
 pub use sqlx::Error as SqlxError;
+pub use status::*;
 
 use audit::{AuditEntry, ChainBreak, GENESIS, Record, Verified};
 

@@ -30,6 +30,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         include_str!("../migrations/sqlite/0004_tasks.sql"),
     ),
     (
+        5,
+        "status_page",
+        include_str!("../migrations/sqlite/0005_status_page.sql"),
+    ),
+    (
         6,
         "deadlines",
         include_str!("../migrations/sqlite/0006_deadlines.sql"),
@@ -55,6 +60,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         4,
         "tasks",
         include_str!("../migrations/postgres/0004_tasks.sql"),
+    ),
+    (
+        5,
+        "status_page",
+        include_str!("../migrations/postgres/0005_status_page.sql"),
     ),
     (
         6,
