@@ -8,6 +8,7 @@ use std::sync::Arc;
 use amends_core::account;
 use amends_core::incident::IncidentSpec;
 use amends_core::playbook::Playbook;
+use amends_delivery::status_page::{LinkSecret, StatusPageSettings};
 use amends_server::auth::{self, Role};
 use amends_server::config::Config;
 use amends_server::lifecycle::{IncidentPatch, Reopen, Resolve};
@@ -191,13 +192,30 @@ pub async fn serve(env: Env) -> anyhow::Result<()> {
         env.store.clone(),
         Arc::new(amends_delivery::SystemClock),
     )?;
+    let page = match &env.config.status_page {
+        Some(page) => page.clone(),
+        None => {
+            let mut secret = [0u8; 32];
+            getrandom::fill(&mut secret)
+                .map_err(|e| anyhow::anyhow!("cannot create a random link secret: {e}"))?;
+            say!(
+                "no [status_page] configured: the page is served at http://{addr}/status; unsubscribe links last until the next start (set status_page.link_secret)"
+            );
+            StatusPageSettings::new(
+                &format!("http://{addr}"),
+                LinkSecret::new(&hex::encode(secret))?,
+            )?
+        }
+    };
+    let page = Arc::new(page);
+    let engine = engine.with_status_page(page.clone())?;
     say!("delivering through: {}", engine.channels.join(", "));
     if env.config.delivery.smtp.is_none() {
         say!(
             "no [delivery.smtp] configured: email jobs become dead letters until it is (amends serve --help)"
         );
     }
-    amends_server::serve(listener, state, Some(engine)).await?;
+    amends_server::serve(listener, state, Some(engine), Some(page)).await?;
     say!("amends stopped");
     Ok(())
 }

@@ -877,7 +877,7 @@ async fn plan_reviews(state: &AppState, id: &str) -> Result<Vec<serde_json::Valu
         healthz, readyz, list_incidents, create_incident, get_incident, patch_incident,
         resolve_incident, reopen_incident, confirm_incident, dismiss_incident,
         crate::alerts::pagerduty_alert, crate::alerts::alertmanager_alert,
-        crate::alerts::grafana_alert, incident_events, incident_plans, incident_plan,
+        crate::alerts::grafana_alert, crate::status_page::issue_private_token, incident_events, incident_plans, incident_plan,
         list_remediations, approve, reject, list_accounts, get_account, import_accounts,
         audit, audit_verify, get_rca, put_rca, rca_sent, list_reviews, close_review
     ),

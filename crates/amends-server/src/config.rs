@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 /// The settings of `amends serve` and of the store-backed CLI commands.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// Where the data lives (`sqlite:PATH` or `postgres://…`).
@@ -40,6 +40,10 @@ pub struct Config {
     /// How messages, pages and posts go out.
     #[serde(default)]
     pub delivery: DeliveryConfig,
+    /// The built-in status page (docs/status-page.md); without it the page still posts, with
+    /// links relative to `listen` and unsubscribe links valid until the next start.
+    #[serde(default)]
+    pub status_page: Option<amends_delivery::status_page::StatusPageSettings>,
 }
 
 /// A secret from the config file or the environment; Debug shows `<redacted>`.
@@ -191,6 +195,7 @@ impl Default for Config {
             playbook: None,
             alerts: AlertsConfig::default(),
             delivery: DeliveryConfig::default(),
+            status_page: None,
         }
     }
 }
@@ -270,6 +275,10 @@ impl Config {
             config.delivery.pagerduty.as_mut(),
         ) {
             pd.routing_key = Secret::new(v);
+        }
+        if let Some(page) = &config.status_page {
+            page.check()
+                .map_err(|e| ConfigError::Invalid(e.to_string()))?;
         }
         if config.delivery.at_risk_minutes < 0
             || config.delivery.grace_minutes < config.delivery.at_risk_minutes

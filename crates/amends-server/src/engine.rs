@@ -13,6 +13,8 @@ use amends_delivery::deadlines::{self, DeadlinePolicy};
 use amends_delivery::email::{EmailChannel, Security, SmtpConfig};
 use amends_delivery::pagerduty::{PagerDutyChannel, RoutingKey};
 use amends_delivery::slack::{SlackChannel, WebhookUrl};
+use amends_delivery::status_page::{StatusPageChannel, StatusPageSettings};
+use amends_delivery::statuspage::Statuspage;
 use amends_delivery::task::TaskChannel;
 use amends_delivery::worker::Round;
 use amends_delivery::{Channel, Clock, RetryPolicy, Worker};
@@ -138,7 +140,30 @@ impl Engine {
         })
     }
 
-    /// Adds a channel (the built-in status page, a test's sink).
+    /// Adds the built-in status page (and its Statuspage mirror, if configured).
+    pub fn with_status_page(
+        self,
+        settings: Arc<StatusPageSettings>,
+    ) -> Result<Engine, EngineError> {
+        let mirror = settings
+            .statuspage
+            .clone()
+            .map(|c| Statuspage::new(c, self.store.clone(), DELIVERY_TIMEOUT))
+            .transpose()
+            .map_err(|e| EngineError::Channel {
+                channel: "statuspage",
+                message: e.to_string(),
+            })?;
+        let channel =
+            StatusPageChannel::new(self.store.clone(), settings, self.clock.clone(), mirror)
+                .map_err(|e| EngineError::Channel {
+                    channel: "status_page",
+                    message: e.to_string(),
+                })?;
+        Ok(self.with_channel(Arc::new(channel)))
+    }
+
+    /// Adds a channel (a test's sink).
     pub fn with_channel(mut self, channel: Arc<dyn Channel>) -> Engine {
         self.channels.push(channel.name().to_string());
         self.worker.add_channel(channel);

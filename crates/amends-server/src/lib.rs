@@ -108,6 +108,7 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     engine: Option<engine::Engine>,
+    status_page: Option<Arc<amends_delivery::status_page::StatusPageSettings>>,
 ) -> std::io::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let engine_task = engine.map(|e| {
@@ -116,7 +117,11 @@ pub async fn serve(
             let _ = rx.wait_for(|stop| *stop).await;
         }))
     });
-    let served = axum::serve(listener, app(state))
+    let router = match status_page {
+        Some(settings) => app(state).layer(axum::Extension(settings)),
+        None => app(state),
+    };
+    let served = axum::serve(listener, router)
         .with_graceful_shutdown(shutdown())
         .await;
     let _ = stop_tx.send(true);

@@ -96,6 +96,7 @@ const ROUTES: &[Route] = &[
     route("GET", "/v1/accounts", Role::Viewer),
     route("POST", "/v1/accounts", Role::Admin),
     route("GET", "/v1/accounts/{id}", Role::Viewer),
+    route("POST", "/v1/accounts/{id}/status-page-token", Role::Admin),
     route("GET", "/v1/audit", Role::Admin),
     route("GET", "/v1/audit/verify", Role::Admin),
 ];
@@ -878,6 +879,7 @@ fn body_for(route: &Route, caller: Role) -> Option<Value> {
             Some(json!({"reason": "role test"}))
         }
         ("POST", "/v1/accounts") => Some(json!([])),
+        ("POST", p) if p.ends_with("/status-page-token") => Some(json!({"rotate": true})),
         ("PUT", p) if p.ends_with("/rca") => Some(demo_rca()),
         ("POST", p) if p.ends_with("/close") => Some(json!({"note": "role test"})),
         ("POST", p) if p.ends_with("/rca/sent") => Some(json!({})),

@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 
 use amends_core::account;
 use amends_core::playbook::Playbook;
+use amends_delivery::status_page::{LinkSecret, StatusPageSettings};
 use amends_delivery::{Clock, ManualClock};
 use amends_server::alerts::AlertSecrets;
 use amends_server::auth::{Role, new_token};
@@ -165,7 +166,15 @@ async fn world(name: &str, smtp_port: Option<u16>) -> World {
         }),
         ..DeliveryConfig::default()
     };
-    let engine = Engine::new(&config, store.clone(), clock.clone()).unwrap();
+    let page = StatusPageSettings::new(
+        "http://status.example.com",
+        LinkSecret::new("a-link-secret-of-at-least-32-bytes").unwrap(),
+    )
+    .unwrap();
+    let engine = Engine::new(&config, store.clone(), clock.clone())
+        .unwrap()
+        .with_status_page(Arc::new(page))
+        .unwrap();
     World {
         base,
         http: reqwest::Client::new(),
@@ -311,7 +320,10 @@ async fn from_pagerdutys_trigger_to_the_rca_in_simulated_time() {
         )
         .await;
     assert_eq!(status, 200, "{body}");
-    w.run_until(at("2021-06-12T00:00:00Z"), SignedDuration::from_mins(30))
+    // Half-hourly through the week, minute by minute around the RCA's due time.
+    w.run_until(at("2021-06-11T15:00:00Z"), SignedDuration::from_mins(30))
+        .await;
+    w.run_until(at("2021-06-11T16:00:00Z"), SignedDuration::from_mins(1))
         .await;
 
     // The timeline: when each step's first message went out, in order.
@@ -335,7 +347,9 @@ async fn from_pagerdutys_trigger_to_the_rca_in_simulated_time() {
     assert_eq!(
         timeline,
         [
+            (20, "status_investigating"),
             (30, "ack_email"),
+            (30, "status_update"),
             (60, "update_email"),
             (180, "resolution_email"),
             // Friday 15:35 + 5 business days = the next Friday, same time.
@@ -346,14 +360,23 @@ async fn from_pagerdutys_trigger_to_the_rca_in_simulated_time() {
     for step in ["ack_email", "update_email", "resolution_email", "rca_email"] {
         assert_eq!(count[step], 180, "{step}: one per affected account");
     }
+    // One post at +20 min, then every 15 minutes from +30 while unresolved (to +105).
+    assert_eq!(count["status_investigating"], 1);
+    assert_eq!(count["status_update"], 6);
     // What reached the SMTP server: every one of them, once.
+    // The customers' 4 × 180, and the S1 escalation's email to the VP Support.
     let received = smtp.messages();
-    assert_eq!(received.len(), 4 * 180);
+    assert_eq!(received.len(), 4 * 180 + 1);
+    let internal: Vec<&String> = received
+        .iter()
+        .filter(|m| smtp::header(m, "Subject").is_some_and(|s| s.starts_with("[S1]")))
+        .collect();
+    assert_eq!(internal.len(), 1);
     let ids: std::collections::BTreeSet<&str> = received
         .iter()
         .filter_map(|m| smtp::header(m, "Message-ID"))
         .collect();
-    assert_eq!(ids.len(), 4 * 180, "no message twice");
+    assert_eq!(ids.len(), 4 * 180 + 1, "no message twice");
     // No deadline was at risk.
     assert!(w.store.deadline_misses(INC).await.unwrap().is_empty());
     let _ = std::fs::remove_file(&w.file);
