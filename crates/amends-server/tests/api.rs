@@ -20,13 +20,15 @@
 //! - the OpenAPI 3.1 document against the route table, both ways;
 //! - Prometheus request counts by route.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use amends_core::account;
 use amends_core::playbook::Playbook;
 use amends_server::auth::{Role, new_token};
-use amends_server::{AppState, Lifecycle, app, bundled, metrics};
+use amends_server::{app, bundled};
 use amends_store::{PageRequest, Store};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -285,25 +287,11 @@ async fn spawn(backend: Backend) -> App {
         marcus: token(Role::Approver, Some("support_director")).await,
         admin: token(Role::Admin, None).await,
     };
-    let templates = amends_messages::compile(
-        &playbook,
-        "demo/playbook.toml",
-        bundled::PLAYBOOK,
-        &amends_messages::Library::bundled().unwrap(),
-        &mut |p: &str| Err(p.to_string()),
-    )
-    .unwrap()
-    .templates;
-    let state = AppState {
-        lifecycle: Lifecycle {
-            store: store.clone(),
-            playbook: std::sync::Arc::new(playbook),
-            templates: std::sync::Arc::new(templates),
-            clock: std::sync::Arc::new(amends_delivery::SystemClock),
-        },
-        metrics: metrics::Metrics::new(),
-        alert_secrets: std::sync::Arc::new(amends_server::alerts::AlertSecrets::default()),
-    };
+    let state = common::demo_state(
+        store.clone(),
+        std::sync::Arc::new(amends_delivery::SystemClock),
+        Default::default(),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app(state)).await });

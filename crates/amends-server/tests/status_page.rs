@@ -19,10 +19,12 @@
 //!   body; a retried delivery creates no second incident; a 500 is retried.
 //! - bad input as problem+json.
 
+mod common;
+#[path = "../../amends-delivery/tests/common/smtp.rs"]
+mod smtp;
+
 use std::collections::BTreeSet;
-use std::net::TcpListener as StdListener;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -35,7 +37,7 @@ use amends_delivery::status_page::{LinkSecret, StatusPageChannel, StatusPageSett
 use amends_delivery::statuspage::{ApiKey, Statuspage, StatuspageConfig};
 use amends_delivery::{ManualClock, RetryPolicy, Worker};
 use amends_server::auth::{Role, new_token};
-use amends_server::{AppState, Lifecycle, app, bundled, metrics};
+use amends_server::{app, bundled};
 use amends_store::{Job, NewJob, Store};
 use jiff::{SignedDuration, Timestamp};
 use reqwest::StatusCode;
@@ -202,13 +204,11 @@ async fn spawn(backend: Backend) -> App {
     let mut settings = StatusPageSettings::new(&base, LinkSecret::new(SECRET).unwrap()).unwrap();
     settings.title = "Acme <status>".to_string();
     let settings = Arc::new(settings);
-    let state = AppState {
-        lifecycle: Lifecycle {
-            store: store.clone(),
-            playbook: Arc::new(playbook),
-        },
-        metrics: metrics::Metrics::new(),
-    };
+    let state = common::demo_state(
+        store.clone(),
+        Arc::new(amends_delivery::SystemClock),
+        Default::default(),
+    );
     let router = app(state).layer(axum::Extension(settings.clone()));
     tokio::spawn(async move { axum::serve(listener, router).await });
     App {
@@ -1073,60 +1073,6 @@ async fn double_opt_in_and_one_click_unsubscribe(app: &App) {
 
 // ----- 3. List-Unsubscribe over real SMTP ---------------------------------------------------
 
-/// aiosmtpd on a free loopback port, killed when dropped.
-struct SmtpServer {
-    child: Child,
-    port: u16,
-    maildir: PathBuf,
-}
-
-impl SmtpServer {
-    fn start() -> SmtpServer {
-        let port = StdListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .unwrap();
-        let maildir = std::env::temp_dir().join(format!("amends-status-maildir-{}", unique()));
-        let child = Command::new("python3")
-            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
-            .args(["-c", "aiosmtpd.handlers.Mailbox"])
-            .arg(&maildir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3 -m aiosmtpd (pip install aiosmtpd)");
-        let server = SmtpServer {
-            child,
-            port,
-            maildir,
-        };
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return server;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        panic!("aiosmtpd did not listen on 127.0.0.1:{port} within 10 s");
-    }
-
-    fn messages(&self) -> Vec<String> {
-        let Ok(entries) = std::fs::read_dir(self.maildir.join("new")) else {
-            return Vec::new();
-        };
-        entries
-            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
-            .collect()
-    }
-}
-
-impl Drop for SmtpServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.maildir);
-    }
-}
-
 /// A header of a raw message, unfolded.
 fn header(message: &str, name: &str) -> Option<String> {
     let head = message
@@ -1140,7 +1086,7 @@ fn header(message: &str, name: &str) -> Option<String> {
 
 async fn list_unsubscribe_reaches_a_real_smtp_server(app: &App) {
     const INC: &str = "INC-SP-3";
-    let server = SmtpServer::start();
+    let server = smtp::SmtpServer::start();
     let email: Arc<dyn Channel> = Arc::new(
         EmailChannel::new(SmtpConfig {
             host: "127.0.0.1".into(),

@@ -5,6 +5,7 @@
 //! and the sent items' timeline follows the playbook's S1 sequence through the RCA five
 //! business days later. A second test shows the deadline alarm when email cannot go out.
 
+mod common;
 #[path = "../../amends-delivery/tests/common/smtp.rs"]
 mod smtp;
 
@@ -20,7 +21,7 @@ use amends_server::auth::{Role, new_token};
 use amends_server::config::{DeliveryConfig, PagerDutySettings, Secret, SmtpSettings};
 use amends_server::engine::Engine;
 use amends_server::inbound::WebhookSecret;
-use amends_server::{AppState, Lifecycle, app, bundled, metrics};
+use amends_server::{app, bundled};
 use amends_store::Store;
 use hmac::{Hmac, Mac};
 use jiff::{SignedDuration, Timestamp};
@@ -108,32 +109,18 @@ async fn world(name: &str, smtp_port: Option<u16>) -> World {
     store.upsert_accounts(&specs, "test").await.unwrap();
     let (secret, row) = new_token(Role::Agent, None, "test").unwrap();
     store.insert_token(&row, "test").await.unwrap();
-    let templates = amends_messages::compile(
-        &playbook,
-        "demo/playbook.toml",
-        bundled::PLAYBOOK,
-        &amends_messages::Library::bundled().unwrap(),
-        &mut |p: &str| Err(p.to_string()),
-    )
-    .unwrap()
-    .templates;
     // The alert arrives when PagerDuty says it happened.
     let clock = Arc::new(ManualClock::new(
         "2021-06-04T13:35:29.781Z".parse().unwrap(),
     ));
-    let state = AppState {
-        lifecycle: Lifecycle {
-            store: store.clone(),
-            playbook: Arc::new(playbook),
-            templates: Arc::new(templates),
-            clock: clock.clone(),
-        },
-        metrics: metrics::Metrics::new(),
-        alert_secrets: Arc::new(AlertSecrets {
+    let state = common::demo_state(
+        store.clone(),
+        clock.clone(),
+        AlertSecrets {
             pagerduty: vec![WebhookSecret::new(SECRET)],
             ..AlertSecrets::default()
-        }),
-    };
+        },
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app(state)).await });
