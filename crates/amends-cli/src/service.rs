@@ -208,7 +208,9 @@ pub async fn serve(env: Env) -> anyhow::Result<()> {
         }
     };
     let page = Arc::new(page);
-    let engine = engine.with_status_page(page.clone())?;
+    let engine = engine
+        .with_status_page(page.clone())?
+        .with_lifecycle(state.lifecycle.clone());
     say!("delivering through: {}", engine.channels.join(", "));
     if env.config.delivery.smtp.is_none() {
         say!(

@@ -57,14 +57,41 @@ fn gated(gate: CustomerGate, due: jiff::Timestamp) -> Option<jiff::Timestamp> {
     }
 }
 
+/// Which messages a later occurrence of the same step has made pointless: of a repeating
+/// step's occurrences already due when the plan was made, only the latest is sent. An incident
+/// declared (or re-planned) hours after detection sends one status update, not a burst of
+/// every quarter hour it missed; one-off steps are never superseded.
+fn superseded(plan: &Plan<'_>) -> Vec<bool> {
+    let mut latest_due: std::collections::HashMap<usize, u32> = Default::default();
+    for m in &plan.messages {
+        if let Due::At(due) = m.due
+            && due <= plan.as_of
+        {
+            let latest = latest_due.entry(m.step).or_insert(m.occurrence);
+            *latest = (*latest).max(m.occurrence);
+        }
+    }
+    plan.messages
+        .iter()
+        .map(|m| {
+            matches!(m.due, Due::At(due) if due <= plan.as_of)
+                && latest_due.get(&m.step).is_some_and(|&l| m.occurrence < l)
+        })
+        .collect()
+}
+
 /// Every scheduled message of the plan as a job. Customer messages of an incident in triage
 /// wait for its confirmation (or auto-confirm time); internal escalation does not wait.
 pub fn plan_jobs(plan: &Plan<'_>, composer: &Composer<'_>) -> PlanJobs {
     let mut out = PlanJobs::default();
     let incident = &plan.incident.id;
     let gate = plan.incident.customer_gate();
+    let superseded = superseded(plan);
     for (i, m) in plan.messages.iter().enumerate() {
         let Due::At(due) = m.due else { continue };
+        if superseded[i] {
+            continue;
+        }
         let step = plan.step(m);
         if step.audience != amends_core::playbook::Audience::Public {
             continue;
@@ -89,6 +116,9 @@ pub fn plan_jobs(plan: &Plan<'_>, composer: &Composer<'_>) -> PlanJobs {
         for d in plan.deliveries(ap.account) {
             let m = &plan.messages[d.message];
             let Due::At(due) = m.due else { continue };
+            if superseded[d.message] {
+                continue;
+            }
             let Some(due) = gated(gate, due) else {
                 out.awaiting_triage += 1;
                 continue;

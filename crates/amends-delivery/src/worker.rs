@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use amends_store::{Job, Store};
 use futures_util::future::join_all;
@@ -61,8 +62,14 @@ pub struct Worker {
     policy: RetryPolicy,
     /// Jobs claimed at once.
     pub batch: i64,
-    /// How long a claim holds (milliseconds): longer than a delivery can take.
+    /// How long a claim holds (milliseconds). A delivery still unanswered after half of it is
+    /// given up as a transient failure (and retried later), so a batch is recorded while its
+    /// lease still holds: a slow recipient delays its batch by at most half a lease, and no
+    /// other worker takes the batch's jobs meanwhile.
     pub lease_ms: i64,
+    /// Batches [`Worker::drain`] keeps in flight at once: while one waits on its slowest
+    /// recipient, others are claimed, delivered and recorded.
+    pub parallel: usize,
 }
 
 /// What one round did.
@@ -76,6 +83,15 @@ pub struct Round {
     pub retrying: usize,
     /// Failed for good.
     pub dead: usize,
+}
+
+impl std::ops::AddAssign for Round {
+    fn add_assign(&mut self, r: Round) {
+        self.claimed += r.claimed;
+        self.delivered += r.delivered;
+        self.retrying += r.retrying;
+        self.dead += r.dead;
+    }
 }
 
 impl Worker {
@@ -96,6 +112,7 @@ impl Worker {
             policy,
             batch: 100,
             lease_ms: 60_000,
+            parallel: 4,
         }
     }
 
@@ -112,9 +129,17 @@ impl Worker {
             claimed: jobs.len(),
             ..Round::default()
         };
+        let patience = Duration::from_millis(u64::try_from(self.lease_ms / 2).unwrap_or(0));
         let attempts = jobs.iter().map(|job| async move {
             let outcome = match self.channels.get(&job.channel) {
-                Some(channel) => channel.deliver(job).await,
+                Some(channel) => tokio::time::timeout(patience, channel.deliver(job))
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(DeliveryError::transient(format!(
+                            "no answer within {} ms (half the lease)",
+                            patience.as_millis()
+                        )))
+                    }),
                 None => Err(DeliveryError::permanent(format!(
                     "no channel {:?} is configured",
                     job.channel
@@ -160,19 +185,25 @@ impl Worker {
     }
 
     /// Runs rounds until none claims anything (everything due is delivered, retrying later,
-    /// or dead).
+    /// or dead), [`Worker::parallel`] of them at a time.
     pub async fn drain(&self) -> Result<Round, amends_store::StoreError> {
-        let mut total = Round::default();
-        loop {
-            let r = self.round().await?;
-            if r.claimed == 0 {
-                return Ok(total);
+        let loops = (0..self.parallel.max(1)).map(|_| async {
+            let mut total = Round::default();
+            loop {
+                let r = self.round().await?;
+                if r.claimed == 0 {
+                    return Ok::<_, amends_store::StoreError>(total);
+                }
+                total += r;
             }
-            total.claimed += r.claimed;
-            total.delivered += r.delivered;
-            total.retrying += r.retrying;
-            total.dead += r.dead;
+        });
+        // Every loop runs to its end even when another fails: a loop dropped mid-round would
+        // leave its claimed jobs to wait out their lease.
+        let mut total = Round::default();
+        for r in join_all(loops).await {
+            total += r?;
         }
+        Ok(total)
     }
 }
 

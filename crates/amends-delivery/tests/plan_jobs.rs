@@ -171,3 +171,60 @@ fn customer_messages_wait_for_triage_and_internal_steps_do_not() {
     );
     assert_eq!(customer(&dismissed.jobs), 0);
 }
+
+#[test]
+fn a_plan_made_late_sends_the_latest_status_update_not_every_missed_one() {
+    use amends_core::plan;
+    use amends_core::playbook::Playbook;
+    let pb = Playbook::parse(
+        "demo/playbook.toml",
+        include_str!("../../../demo/playbook.toml"),
+    )
+    .unwrap();
+    let accounts = amends_core::account::parse_csv(
+        "demo/accounts.csv",
+        include_str!("../../../demo/accounts.csv"),
+        &pb,
+    )
+    .unwrap();
+    let incident = amends_core::incident::Incident::parse_toml(
+        "demo/incident.toml",
+        include_str!("../../../demo/incident.toml"),
+        &pb,
+        &accounts,
+    )
+    .unwrap();
+    let checked = amends_messages::compile(
+        &pb,
+        "demo/playbook.toml",
+        include_str!("../../../demo/playbook.toml"),
+        &amends_messages::Library::bundled().unwrap(),
+        &mut |p: &str| Err(p.to_string()),
+    )
+    .unwrap();
+    // Re-planned a week later: the 15 quarter-hourly posts (occurrences 0 to 14) are all in
+    // the past; only the last is sent.
+    let late = plan::plan(
+        &pb,
+        &accounts,
+        &incident,
+        "2024-10-22T13:00:00Z".parse().unwrap(),
+    )
+    .unwrap();
+    let composer = amends_messages::Composer::new(&late, &checked.templates, None);
+    let jobs = amends_delivery::plan_jobs::plan_jobs(&late, &composer);
+    let updates: Vec<&str> = jobs
+        .jobs
+        .iter()
+        .filter(|j| j.key.contains("/status_update/"))
+        .map(|j| j.key.as_str())
+        .collect();
+    assert_eq!(updates, ["INC-2024-1015/public/status_update/14"]);
+    // One-off steps are never superseded: every account still has its acknowledgment.
+    let acks = jobs
+        .jobs
+        .iter()
+        .filter(|j| j.key.contains("/ack_email/"))
+        .count();
+    assert_eq!(acks, 180);
+}

@@ -18,8 +18,9 @@ use amends_delivery::statuspage::Statuspage;
 use amends_delivery::task::TaskChannel;
 use amends_delivery::worker::Round;
 use amends_delivery::{Channel, Clock, RetryPolicy, Worker};
-use amends_store::{DeadlineMiss, Store, StoreError};
+use amends_store::{DeadlineMiss, IncidentStatus, PageRequest, Store, StoreError};
 
+use crate::Lifecycle;
 use crate::config::DeliveryConfig;
 
 /// Longest wait for any one delivery: well under the worker's lease, so a slow recipient is
@@ -46,9 +47,23 @@ pub struct Engine {
     clock: Arc<dyn Clock>,
     deadlines: DeadlinePolicy,
     poll: Duration,
+    /// Extends open incidents' repeating steps, when the engine has the lifecycle.
+    cadence: Option<Cadence>,
     /// The channels configured, by name, for the start-up banner.
     pub channels: Vec<String>,
 }
+
+/// The repeating steps of open incidents ("every 15 minutes while unresolved"): a plan reaches
+/// only the next occurrence after it was made, so each tick extends those whose last planned
+/// occurrence has come.
+struct Cadence {
+    lifecycle: Lifecycle,
+    /// Per incident: the version last extended, and when it needs extending again.
+    next: tokio::sync::Mutex<HashMap<String, (i64, Option<jiff::Timestamp>)>>,
+}
+
+/// How long an incident whose extension failed waits before the next try.
+const EXTEND_RETRY: jiff::SignedDuration = jiff::SignedDuration::from_secs(60);
 
 /// What one tick did.
 #[derive(Debug, Default)]
@@ -136,6 +151,7 @@ impl Engine {
                 alarm_target: config.alarm_target.clone(),
             },
             poll: Duration::from_millis(config.poll_ms.max(10)),
+            cadence: None,
             channels: names,
         })
     }
@@ -163,6 +179,65 @@ impl Engine {
         Ok(self.with_channel(Arc::new(channel)))
     }
 
+    /// Lets the engine extend open incidents' repeating steps as time passes (`amends serve`
+    /// always does; without it an open incident's status updates stop after the first).
+    pub fn with_lifecycle(mut self, lifecycle: Lifecycle) -> Engine {
+        self.cadence = Some(Cadence {
+            lifecycle,
+            next: Default::default(),
+        });
+        self
+    }
+
+    /// Extends the plans of open incidents whose last planned repeat has come. A failure is
+    /// logged and tried again a minute later; it never stops deliveries.
+    async fn extend_open_incidents(&self) -> Result<(), StoreError> {
+        let Some(cadence) = &self.cadence else {
+            return Ok(());
+        };
+        let now = self.clock.now();
+        let mut next = cadence.next.lock().await;
+        let mut page = PageRequest {
+            after: None,
+            limit: 500,
+        };
+        let mut open = std::collections::HashSet::new();
+        loop {
+            let rows = self.store.list_incidents(&page).await?;
+            for row in rows
+                .items
+                .iter()
+                .filter(|r| r.status == IncidentStatus::Open)
+            {
+                open.insert(row.id.clone());
+                let due = match next.get(&row.id) {
+                    Some((version, when)) if *version == row.version => {
+                        when.is_some_and(|t| t <= now)
+                    }
+                    // New, changed (its change queued a fresh plan) or unseen since start.
+                    _ => true,
+                };
+                if !due {
+                    continue;
+                }
+                let when = match cadence.lifecycle.extend(&row.id).await {
+                    Ok(when) => when,
+                    Err(e) => {
+                        tracing::error!(incident = %row.id, error = %e, "extending the plan failed; retrying in a minute");
+                        now.checked_add(EXTEND_RETRY).ok()
+                    }
+                };
+                next.insert(row.id.clone(), (row.version, when));
+            }
+            match rows.next {
+                Some(after) => page.after = Some(after),
+                None => break,
+            }
+        }
+        next.retain(|id, _| open.contains(id));
+        Ok(())
+    }
+
     /// Adds a channel (a test's sink).
     pub fn with_channel(mut self, channel: Arc<dyn Channel>) -> Engine {
         self.channels.push(channel.name().to_string());
@@ -170,8 +245,15 @@ impl Engine {
         self
     }
 
-    /// Delivers everything due now, then checks the deadlines.
+    /// Extends open incidents' plans, delivers everything due now, then checks the deadlines:
+    /// one step of simulated time in tests.
     pub async fn tick(&self) -> Result<Tick, StoreError> {
+        self.extend_open_incidents().await?;
+        self.deliver().await
+    }
+
+    /// Delivers everything due now, then checks the deadlines.
+    async fn deliver(&self) -> Result<Tick, StoreError> {
         let round = self.worker.drain().await?;
         let alarms = deadlines::check(&self.store, self.clock.as_ref(), &self.deadlines).await?;
         if !alarms.is_empty() {
@@ -181,17 +263,30 @@ impl Engine {
         Ok(Tick { round, alarms })
     }
 
-    /// Ticks until `stop` completes. A store failure is logged and retried on the next tick.
+    /// Runs until `stop` completes: deliveries and plan extensions in two loops side by side,
+    /// so re-rendering a large incident's messages never holds up what is due. A store
+    /// failure is logged and retried on the next round.
     pub async fn run(self, stop: impl std::future::Future<Output = ()>) {
-        tokio::pin!(stop);
-        loop {
-            if let Err(e) = self.tick().await {
-                tracing::error!(error = %e, "delivery tick failed; retrying");
+        let delivering = async {
+            loop {
+                if let Err(e) = self.deliver().await {
+                    tracing::error!(error = %e, "delivery tick failed; retrying");
+                }
+                tokio::time::sleep(self.poll).await;
             }
-            tokio::select! {
-                () = &mut stop => return,
-                () = tokio::time::sleep(self.poll) => {}
+        };
+        let extending = async {
+            loop {
+                if let Err(e) = self.extend_open_incidents().await {
+                    tracing::error!(error = %e, "extending open incidents failed; retrying");
+                }
+                tokio::time::sleep(self.poll.max(Duration::from_secs(1))).await;
             }
+        };
+        tokio::select! {
+            () = stop => {}
+            () = delivering => {}
+            () = extending => {}
         }
     }
 }

@@ -15,7 +15,7 @@ use amends_core::plan;
 use amends_core::playbook::Playbook;
 use amends_core::snapshot::Snapshot;
 use amends_delivery::Clock;
-use amends_delivery::plan_jobs::plan_jobs;
+use amends_delivery::plan_jobs::{PlanJobs, plan_jobs};
 use amends_messages::rca::RcaSpec;
 use amends_messages::{Composer, Templates};
 use amends_store::{IncidentChange, IncidentRow, IncidentStatus, NewRemediation, Store};
@@ -340,6 +340,59 @@ impl Lifecycle {
         })
     }
 
+    /// Plans the next occurrences of an open incident's repeating steps ("every 15 minutes
+    /// while unresolved"). A plan reaches only the first occurrence after the time it was made,
+    /// so the engine calls this as time passes; it queues jobs only (no new version, no event)
+    /// and does nothing if the incident changed meanwhile. Returns the time of the last
+    /// occurrence now planned, after which it needs extending again (`None`: nothing repeats,
+    /// or the incident is resolved and its plan complete).
+    pub async fn extend(&self, id: &str) -> Result<Option<jiff::Timestamp>, ApiError> {
+        let (row, spec) = self.load(id).await?;
+        if row.status != IncidentStatus::Open {
+            return Ok(None);
+        }
+        let accounts = self.accounts().await?;
+        let incident = spec
+            .check("incident", &self.playbook, &accounts)
+            .map_err(invalid)?;
+        let plan =
+            plan::plan(&self.playbook, &accounts, &incident, self.clock.now()).map_err(|e| {
+                ApiError::Unprocessable {
+                    detail: e.to_string(),
+                    errors: Vec::new(),
+                }
+            })?;
+        let jobs = self.render_jobs(&plan).await?;
+        self.store.extend_jobs(id, row.version, &jobs.jobs).await?;
+        Ok(plan
+            .messages
+            .iter()
+            .filter(|m| plan.step(m).every.is_some())
+            .filter_map(|m| match m.due {
+                plan::Due::At(t) => Some(t),
+                _ => None,
+            })
+            .max())
+    }
+
+    /// The plan's messages rendered as outbox jobs, with the incident's root-cause summary
+    /// when one is written.
+    async fn render_jobs(&self, plan: &plan::Plan<'_>) -> Result<PlanJobs, ApiError> {
+        let rca = match self.store.rca(&plan.incident.id).await? {
+            None => None,
+            Some(row) => serde_json::from_value::<RcaSpec>(row.record)
+                .ok()
+                .and_then(|spec| spec.check().ok()),
+        };
+        let composer = Composer::new(plan, &self.templates, rca.as_ref());
+        let jobs = plan_jobs(plan, &composer);
+        for held in &jobs.held {
+            // Keys name incident, account and step; the reason names rules, not text.
+            tracing::warn!(key = %held.key, reason = %held.reason, "message held back");
+        }
+        Ok(jobs)
+    }
+
     async fn load(&self, id: &str) -> Result<(IncidentRow, IncidentSpec), ApiError> {
         let row = self.store.incident(id).await?;
         let spec: IncidentSpec = serde_json::from_str(&row.spec)
@@ -379,18 +432,7 @@ impl Lifecycle {
                 errors: Vec::new(),
             }
         })?;
-        let rca = match self.store.rca(&incident.id).await? {
-            None => None,
-            Some(row) => serde_json::from_value::<RcaSpec>(row.record)
-                .ok()
-                .and_then(|spec| spec.check().ok()),
-        };
-        let composer = Composer::new(&plan, &self.templates, rca.as_ref());
-        let jobs = plan_jobs(&plan, &composer);
-        for held in &jobs.held {
-            // Keys name incident, account and step; the reason names rules, not text.
-            tracing::warn!(key = %held.key, reason = %held.reason, "message held back");
-        }
+        let jobs = self.render_jobs(&plan).await?;
         let mut detail = detail;
         if let Some(map) = detail.as_object_mut() {
             map.insert(

@@ -39,6 +39,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "deadlines",
         include_str!("../migrations/sqlite/0006_deadlines.sql"),
     ),
+    (
+        7,
+        "outbox claim",
+        include_str!("../migrations/sqlite/0007_outbox_claim.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -70,6 +75,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         6,
         "deadlines",
         include_str!("../migrations/postgres/0006_deadlines.sql"),
+    ),
+    (
+        7,
+        "outbox claim",
+        include_str!("../migrations/postgres/0007_outbox_claim.sql"),
     ),
 ];
 

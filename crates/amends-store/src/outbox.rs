@@ -96,14 +96,30 @@ pub struct OutboxCounts {
 /// Rows per multi-row statement: well under both backends' bind-parameter limits.
 const CHUNK: usize = 200;
 
-/// The PostgreSQL advisory lock that serialises queuing, completing and cancelling: each
-/// checks the delivered keys and the queue in several statements, and a completion slipping
-/// between them would let a delivered key be queued again. (SQLite has one writer anyway.)
+/// The PostgreSQL advisory lock that keeps completions out of a queuing or a cancelling:
+/// each of those checks the delivered keys and the queue in several statements, and a
+/// completion slipping between them would let a delivered key be queued again. Queuing and
+/// cancelling take it exclusively; completions take it shared, so that they do not wait for
+/// one another (two completions of one key are settled by its row and `ON CONFLICT`), and
+/// their commits, each waiting for its WAL flush, overlap. (SQLite has one writer anyway.)
 const OUTBOX_LOCK: i64 = 0x6f75_7462_6f78;
 
-async fn lock_outbox(w: &mut crate::WriteTx<'_>) -> Result<()> {
+/// How a transaction holds [`OUTBOX_LOCK`].
+#[derive(Clone, Copy)]
+enum Hold {
+    /// Queuing or cancelling: alone.
+    Exclusive,
+    /// Completing: beside other completions.
+    Shared,
+}
+
+async fn lock_outbox(w: &mut crate::WriteTx<'_>, hold: Hold) -> Result<()> {
     if w.backend == Backend::Postgres {
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        let sql = match hold {
+            Hold::Exclusive => "SELECT pg_advisory_xact_lock($1)",
+            Hold::Shared => "SELECT pg_advisory_xact_lock_shared($1)",
+        };
+        sqlx::query(sql)
             .bind(OUTBOX_LOCK)
             .execute(&mut *w.tx)
             .await?;
@@ -117,7 +133,7 @@ impl Store {
     /// being sent is left alone.
     pub async fn enqueue(&self, jobs: &[NewJob]) -> Result<Enqueued> {
         let mut w = self.begin_write().await?;
-        lock_outbox(&mut w).await?;
+        lock_outbox(&mut w, Hold::Exclusive).await?;
         let summary = enqueue_in(&mut w, jobs).await?;
         w.commit().await?;
         Ok(summary)
@@ -134,12 +150,38 @@ impl Store {
         Ok(done)
     }
 
+    /// [`Store::replan_jobs`] for a plan made from incident version `version`, applied only if
+    /// that is still the incident's version (`None`: a change got there first and queued its
+    /// own plan's jobs). The engine extends an open incident's repeating steps this way
+    /// without a new version; taking the outbox lock before reading the version orders it
+    /// against a concurrent change, which takes the same lock to queue its jobs.
+    pub async fn extend_jobs(
+        &self,
+        incident: &str,
+        version: i64,
+        jobs: &[NewJob],
+    ) -> Result<Option<(Enqueued, u64)>> {
+        let mut w = self.begin_write().await?;
+        lock_outbox(&mut w, Hold::Exclusive).await?;
+        let current: Option<i64> =
+            sqlx::query_scalar("SELECT version FROM incidents WHERE id = $1")
+                .bind(incident.to_string())
+                .fetch_optional(&mut *w.tx)
+                .await?;
+        if current != Some(version) {
+            return Ok(None);
+        }
+        let done = replan_in(&mut w, incident, jobs).await?;
+        w.commit().await?;
+        Ok(Some(done))
+    }
+
     /// Removes an incident's waiting jobs whose keys are not in `keep` (a re-plan dropped
     /// them: the account is no longer affected, an "if unresolved" update is moot). A job
     /// being sent is not touched. Returns how many were cancelled.
     pub async fn cancel_jobs_except(&self, incident: &str, keep: &[String]) -> Result<u64> {
         let mut w = self.begin_write().await?;
-        lock_outbox(&mut w).await?;
+        lock_outbox(&mut w, Hold::Exclusive).await?;
         let cancelled = cancel_in(&mut w, incident, keep, &["queued"]).await?;
         w.commit().await?;
         Ok(cancelled)
@@ -153,7 +195,7 @@ pub(crate) async fn replan_in(
     incident: &str,
     jobs: &[NewJob],
 ) -> Result<(Enqueued, u64)> {
-    lock_outbox(w).await?;
+    lock_outbox(w, Hold::Exclusive).await?;
     let summary = enqueue_in(w, jobs).await?;
     let keep: Vec<String> = jobs.iter().map(|j| j.key.clone()).collect();
     let cancelled = cancel_in(w, incident, &keep, &["queued", "dead"]).await?;
@@ -281,25 +323,52 @@ async fn cancel_in(
 impl Store {
     /// Claims up to `limit` jobs due at `now_ms` (or whose previous claim's lease expired),
     /// leasing them until `now_ms + lease_ms`. Two workers never hold the same job at once.
+    ///
+    /// Jobs whose lease ran out (their worker died mid-send) are taken first, then waiting
+    /// jobs in due order; each kind is read through its own index in that order (migration
+    /// 0007), so a claim costs the rows it takes however long the queue is.
     pub async fn claim(&self, now_ms: i64, lease_ms: i64, limit: i64) -> Result<Vec<Job>> {
         let lock = match self.backend {
             Backend::Postgres => " FOR UPDATE SKIP LOCKED",
             Backend::Sqlite => "",
         };
-        let sql = format!(
-            "UPDATE outbox_jobs SET status = 'sending', lease_ms = $1, attempts = attempts + 1 \
-             WHERE id IN (SELECT id FROM outbox_jobs \
-                 WHERE (status = 'queued' AND due_ms <= $2) OR (status = 'sending' AND lease_ms < $2) \
-                 ORDER BY due_ms, id LIMIT $3{lock}) \
-             RETURNING id, key, incident_id, channel, due_ms, attempts, payload"
-        );
+        let take = |which: &str, order: &str| {
+            format!(
+                "UPDATE outbox_jobs SET status = 'sending', lease_ms = $1, attempts = attempts + 1 \
+                 WHERE id IN (SELECT id FROM outbox_jobs WHERE {which} \
+                     ORDER BY {order}, id LIMIT $3{lock}) \
+                 RETURNING id, key, incident_id, channel, due_ms, attempts, payload"
+            )
+        };
+        let expired = take("status = 'sending' AND lease_ms < $2", "lease_ms");
+        let waiting = take("status = 'queued' AND due_ms <= $2", "due_ms");
         let mut w = self.begin_write().await?;
-        let rows = sqlx::query(&sql)
+        if self.backend == Backend::Postgres {
+            // A claim need not survive a crash of the database server: lost, it only makes
+            // its jobs claimable again, to be sent again under the same keys, which a crash
+            // of the worker does anyway. Not waiting for its WAL flush halves the flushes per
+            // batch; a completion's commit, which waits, flushes the claim's WAL before it.
+            sqlx::query("SET LOCAL synchronous_commit = off")
+                .execute(&mut *w.tx)
+                .await?;
+        }
+        let mut rows = sqlx::query(&expired)
             .bind(now_ms + lease_ms)
             .bind(now_ms)
             .bind(limit)
             .fetch_all(&mut *w.tx)
             .await?;
+        let room = limit - rows.len() as i64;
+        if room > 0 {
+            rows.extend(
+                sqlx::query(&waiting)
+                    .bind(now_ms + lease_ms)
+                    .bind(now_ms)
+                    .bind(room)
+                    .fetch_all(&mut *w.tx)
+                    .await?,
+            );
+        }
         w.commit().await?;
         let mut jobs = rows.iter().map(job_row).collect::<Result<Vec<_>>>()?;
         jobs.sort_by_key(|j| (j.due_ms, j.id));
@@ -312,8 +381,13 @@ impl Store {
         if done.is_empty() {
             return Ok(());
         }
+        // Completions run side by side (see OUTBOX_LOCK). Two holding the same keys (a lease
+        // ran out and the job was sent again) take them in the same order, so one waits for
+        // the other instead of each waiting for the other.
+        let mut done: Vec<&(&Job, Option<String>)> = done.iter().collect();
+        done.sort_by(|a, b| a.0.key.cmp(&b.0.key));
         let mut w = self.begin_write().await?;
-        lock_outbox(&mut w).await?;
+        lock_outbox(&mut w, Hold::Shared).await?;
         for chunk in done.chunks(CHUNK) {
             let rows = placeholders(1, chunk.len(), 6);
             let sql = format!(
@@ -321,7 +395,7 @@ impl Store {
                  VALUES {rows} ON CONFLICT (key) DO NOTHING"
             );
             let mut q = sqlx::query(&sql);
-            for (job, receipt) in chunk {
+            for (job, receipt) in chunk.iter().copied() {
                 q = q
                     .bind(job.key.clone())
                     .bind(job.incident_id.clone())
@@ -334,7 +408,7 @@ impl Store {
             let ids = placeholders(1, chunk.len(), 1);
             let sql = format!("DELETE FROM outbox_jobs WHERE id IN ({ids})");
             let mut q = sqlx::query(&sql);
-            for (job, _) in chunk {
+            for (job, _) in chunk.iter().copied() {
                 q = q.bind(job.id);
             }
             q.execute(&mut *w.tx).await?;

@@ -354,7 +354,7 @@ async fn migrations_are_idempotent(db: Db) {
     };
     assert_eq!(
         applied,
-        vec![1, 2, 3, 4, 5, 6],
+        vec![1, 2, 3, 4, 5, 6, 7],
         "each migration is recorded once"
     );
     again.ping().await.unwrap();
@@ -1846,17 +1846,16 @@ both! {
 
 async fn an_incident_change_writes_its_plan_and_its_jobs_together(db: Db) {
     let s = &db.store;
-    // Claims for 1 ms what is due at `now`: each look is a little later than the last.
+    // What waits at `now`: claimed, then put back in the queue as it was, so a look neither
+    // leaves jobs "being sent" (which a re-plan leaves alone) nor takes them away.
     let waiting = |s: &Store, now: i64| {
         let s = s.clone();
         async move {
-            let mut keys: Vec<String> = s
-                .claim(now, 1, 100)
-                .await
-                .unwrap()
-                .into_iter()
-                .map(|j| j.key)
-                .collect();
+            let claimed = s.claim(now, 60_000, 100).await.unwrap();
+            for j in &claimed {
+                s.fail(j, "looked at", Some(j.due_ms)).await.unwrap();
+            }
+            let mut keys: Vec<String> = claimed.into_iter().map(|j| j.key).collect();
             keys.sort();
             keys
         }
@@ -1966,6 +1965,45 @@ async fn postgres_a_replan_racing_a_completion_never_queues_a_delivered_key_agai
         assert_eq!(ra.queued + rb.queued, 100, "round {round}");
     }
     drop(conn);
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_completions_of_the_same_jobs_side_by_side_neither_deadlock_nor_double() {
+    // Completions do not exclude one another (only queuing and cancelling exclude them); two
+    // workers completing the same jobs (a lease ran out, both sent them) in opposite orders
+    // must both succeed, each key recorded once, the queue empty.
+    let db = fresh_db(Backend::Postgres).await;
+    let s = &db.store;
+    for round in 0..20 {
+        let jobs: Vec<amends_store::NewJob> = (0..100)
+            .map(|i| job(&format!("both{round}k{i:03}"), 0))
+            .collect();
+        s.enqueue(&jobs).await.unwrap();
+        let claimed = s.claim(1, 60_000, 1_000).await.unwrap();
+        assert_eq!(claimed.len(), 100);
+        let mut reversed = claimed.clone();
+        reversed.reverse();
+        let (a, b) = (s.clone(), s.clone());
+        let (ra, rb) = tokio::join!(
+            tokio::spawn(async move {
+                let done: Vec<_> = claimed.iter().map(|j| (j, None)).collect();
+                a.complete(&done, 2).await
+            }),
+            tokio::spawn(async move {
+                let done: Vec<_> = reversed.iter().map(|j| (j, None)).collect();
+                b.complete(&done, 2).await
+            })
+        );
+        ra.unwrap().unwrap();
+        rb.unwrap().unwrap();
+        let counts = s.outbox_counts().await.unwrap();
+        assert_eq!(
+            (counts.queued, counts.sending, counts.delivered),
+            (0, 0, 100 * (round + 1)),
+            "round {round}"
+        );
+    }
     db.cleanup().await;
 }
 
