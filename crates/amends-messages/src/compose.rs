@@ -5,6 +5,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use amends_core::account::Contact;
 use amends_core::domain::Key;
@@ -15,6 +16,7 @@ use amends_core::remediation::Decision;
 use amends_core::time::{Anchor, Minutes, Zone};
 use jiff::Timestamp;
 use minijinja::Value;
+use minijinja::value::{Enumerator, Object};
 
 use crate::context::{
     AccountFacts, ContactFacts, Facts, IncidentFacts, NextUpdateFacts, PersonFacts,
@@ -51,7 +53,9 @@ struct Cache {
 type ByZone<K, V> = HashMap<String, HashMap<K, V>>;
 
 /// A message's variables as engine values: the same names as [`Facts`] (a test keeps them
-/// equal), built from cached parts.
+/// equal), built from cached parts. The engine reads them straight from the struct (one
+/// allocation per message) rather than from a map built per message.
+#[derive(Debug)]
 struct Parts {
     account: Value,
     contact: Value,
@@ -64,19 +68,48 @@ struct Parts {
     step: Value,
 }
 
+/// The variable names of [`Parts`], in the order the engine enumerates them.
+const PART_NAMES: &[&str] = &[
+    "account",
+    "contact",
+    "incident",
+    "impact",
+    "remediation",
+    "next_update",
+    "sender",
+    "rca",
+    "step",
+];
+
 impl Parts {
     fn context(self) -> Value {
-        minijinja::context! {
-            account => self.account,
-            contact => self.contact,
-            incident => self.incident,
-            impact => self.impact,
-            remediation => self.remediation,
-            next_update => self.next_update,
-            sender => self.sender,
-            rca => self.rca,
-            step => self.step,
-        }
+        Value::from_object(self)
+    }
+}
+
+impl Object for Parts {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        self.get_value_by_str(key.as_str()?)
+    }
+
+    fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Value> {
+        let v = match key {
+            "account" => &self.account,
+            "contact" => &self.contact,
+            "incident" => &self.incident,
+            "impact" => &self.impact,
+            "remediation" => &self.remediation,
+            "next_update" => &self.next_update,
+            "sender" => &self.sender,
+            "rca" => &self.rca,
+            "step" => &self.step,
+            _ => return None,
+        };
+        Some(v.clone())
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Str(PART_NAMES)
     }
 }
 
