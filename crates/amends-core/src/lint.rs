@@ -382,6 +382,8 @@ struct Text<'t> {
     /// Which rare characters the text holds ([`mark`]), so the rules that look for them skip
     /// texts without them.
     marks: u16,
+    /// Every class any word has, so a rule that needs a class skips texts without it.
+    any: u32,
 }
 
 impl<'t> Text<'t> {
@@ -391,6 +393,7 @@ impl<'t> Text<'t> {
             raw,
             words: Vec::with_capacity(raw.len() / 5 + 1),
             marks: 0,
+            any: 0,
         };
         let b = raw.as_bytes();
         let alphanumeric_at = |i: usize| match b.get(i) {
@@ -502,6 +505,7 @@ impl<'t> Text<'t> {
             let flags = packed.map_or(0, |p| lexicon.lookup(p));
             (NON_ASCII | flags, packed.unwrap_or((0, 0)))
         };
+        self.any |= flags;
         self.words.push(Word { at, flags, packed });
     }
 
@@ -600,27 +604,34 @@ impl<'t> Text<'t> {
     }
 
     /// Every match of any phrase, as (phrase, byte range, first word). `class` is the lexicon
-    /// class the phrases' first words were given, so only candidate words are tried.
+    /// class the phrases' first words were given, so only candidate words are tried, and the
+    /// words are compared as packed integers (a phrase word matches exactly the words that
+    /// fold to it, which pack as it does).
     fn find_phrases<'p>(
         &self,
         class: u32,
         phrases: &[&'p str],
     ) -> Vec<(&'p str, Range<usize>, usize)> {
-        let lexicon = lexicon();
         let mut out = Vec::new();
+        if self.any & class == 0 {
+            return out;
+        }
+        let lexicon = lexicon();
+        let packed = lexicon.phrase_words(class);
         for (i, w) in self.words.iter().enumerate() {
             if w.flags & class == 0 {
                 continue;
             }
-            for p in lexicon
-                .phrases_from(class, w.packed)
-                .iter()
-                .filter_map(|&k| phrases.get(k))
-            {
-                // The first word matched by its packed form.
-                let rest = p.bytes().position(|c| c == b' ');
-                if rest.is_none_or(|n| self.phrase_rest_at(i + 1, p.as_bytes(), n + 1)) {
-                    let last = i + words_in(p) - 1;
+            for &k in lexicon.phrases_from(class, w.packed) {
+                let (Some(p), Some(Some((_, rest)))) =
+                    (phrases.get(k), packed.get(k).map(|p| p.split_first()))
+                else {
+                    continue;
+                };
+                // The first word matched by its packed form, the rest word by word.
+                let following = self.words.get(i + 1..i + 1 + rest.len());
+                if following.is_some_and(|ws| ws.iter().zip(rest).all(|(w, r)| w.packed == *r)) {
+                    let last = i + rest.len();
                     out.push((*p, self.at(i).start..self.at(last).end, i));
                 }
             }
@@ -668,6 +679,9 @@ impl<'t> Text<'t> {
     /// "your team could not", "you were unable to", "312 of your API calls failed": one
     /// sentence addresses the reader and says what went wrong.
     fn states_impact(&self) -> bool {
+        if self.any & YOU == 0 || self.any & IMPACT == 0 {
+            return false;
+        }
         let (mut you, mut impact) = (false, false);
         for i in 0..self.len() {
             you |= self.has(i, YOU);
@@ -708,8 +722,10 @@ impl<'t> Text<'t> {
     /// "We rolled back", "our engineers have restored": an action with the team as its
     /// subject. "Service has been restored" says that it is fixed, not what was done.
     fn says_what_was_done(&self) -> bool {
-        (0..self.len())
-            .any(|i| self.has(i, DONE) && (i.saturating_sub(3)..i).any(|k| self.has(k, AGENT)))
+        self.any & DONE != 0
+            && self.any & AGENT != 0
+            && (0..self.len())
+                .any(|i| self.has(i, DONE) && (i.saturating_sub(3)..i).any(|k| self.has(k, AGENT)))
     }
 
     fn names_a_remedy(&self) -> bool {
@@ -1018,6 +1034,12 @@ const BLAME_CUE: u32 = 1 << 18;
 const JARGON_CUE: u32 = 1 << 19;
 const NEXT_CUE: u32 = 1 << 20;
 const REMEDY_CUE: u32 = 1 << 21;
+/// A word a rendered missing value is written as ("null", "None"), in any case: the rule
+/// checks the exact spelling.
+const NULLISH: u32 = 1 << 22;
+/// A word of unfinished text ("TODO", "lorem"), in any case: the rule checks the exact
+/// spelling.
+const UNFINISHED: u32 = 1 << 23;
 /// Not a class: the word has characters beyond ASCII, so comparisons fold it char by char.
 const NON_ASCII: u32 = 1 << 31;
 /// Not a class: a sentence ends after the word.
@@ -1032,6 +1054,8 @@ struct Lexicon {
     /// For each phrase list, by its class: its phrases grouped by their packed first word,
     /// as indexes into the list in the list's order.
     phrase_groups: Vec<(u32, Vec<PhraseGroup>)>,
+    /// For each phrase list, by its class: each phrase's words, packed, in the list's order.
+    phrase_words: Vec<(u32, Vec<Vec<(u64, u64)>>)>,
 }
 
 /// Phrases of one list that start with the same word: the word packed, and their indexes.
@@ -1058,6 +1082,20 @@ impl Lexicon {
                         }
                     }
                     (*class, groups)
+                })
+                .collect(),
+            phrase_words: PHRASE_LISTS
+                .iter()
+                .map(|(class, phrases)| {
+                    let words = phrases
+                        .iter()
+                        .map(|p| {
+                            p.split(' ')
+                                .map(|w| pack(w.as_bytes()).unwrap_or((0, 0)))
+                                .collect()
+                        })
+                        .collect();
+                    (*class, words)
                 })
                 .collect(),
         };
@@ -1089,6 +1127,14 @@ impl Lexicon {
             .find(|(c, _)| *c == class)
             .and_then(|(_, groups)| groups.iter().find(|(f, _)| *f == first))
             .map_or(&[], |(_, members)| members.as_slice())
+    }
+
+    /// The packed words of every phrase of the list of this class, in the list's order.
+    fn phrase_words(&self, class: u32) -> &[Vec<(u64, u64)>] {
+        self.phrase_words
+            .iter()
+            .find(|(c, _)| *c == class)
+            .map_or(&[], |(_, words)| words.as_slice())
     }
 
     fn lookup(&self, packed: (u64, u64)) -> u32 {
@@ -1196,6 +1242,8 @@ fn lexicon_entries() -> Vec<(u32, &'static str)> {
     add(ORG_AFTER, ORG_WORDS);
     add(OWNING, &["our", "we", "we've", "my", "own", "us"]);
     add(NEED, &["need", "needed", "required"]);
+    add(NULLISH, &["null", "undefined", "nan", "none"]);
+    add(UNFINISHED, &["todo", "tbd", "fixme", "xxx", "lorem"]);
     for (class, phrases) in PHRASE_LISTS {
         for p in *phrases {
             entries.push((*class, first_word(p)));
@@ -1600,7 +1648,12 @@ fn third_party_blame(text: &Text<'_>, out: &mut Findings<'_>) {
             format!("shifts the cause to someone else: \"{}\"", &text.raw[range]),
         );
     }
-    for i in 0..text.len() {
+    let suppliers = if text.any & SUPPLIER != 0 {
+        0..text.len()
+    } else {
+        0..0
+    };
+    for i in suppliers {
         if !text.has(i, SUPPLIER) {
             continue;
         }
@@ -1795,7 +1848,12 @@ fn placeholders(text: &Text<'_>, out: &mut Findings<'_>) {
             "placeholder \"%s\" left in the text",
         );
     }
-    for i in 0..text.len() {
+    let words = if text.any & UNFINISHED != 0 {
+        0..text.len()
+    } else {
+        0..0
+    };
+    for i in words {
         let w = text.word(i);
         let unfinished = match w.as_bytes().first() {
             Some(b'T' | b'F' | b'X') => matches!(w, "TODO" | "TBD" | "FIXME" | "XXX"),
@@ -1815,7 +1873,13 @@ fn placeholders(text: &Text<'_>, out: &mut Findings<'_>) {
 fn empty_values(text: &Text<'_>, out: &mut Findings<'_>) {
     let raw = text.raw;
     let mut greeting: Option<Range<usize>> = None;
-    for i in 0..text.len() {
+    // Only greetings and the spellings of a missing value are candidates.
+    let words = if text.any & (GREETING | NULLISH) != 0 {
+        0..text.len()
+    } else {
+        0..0
+    };
+    for i in words {
         let w = text.word(i);
         let candidate = text.has(i, GREETING)
             || (matches!(w.as_bytes().first(), Some(b'n' | b'u' | b'N'))
@@ -2177,6 +2241,7 @@ mod tests {
             raw,
             words: Vec::new(),
             marks: 0,
+            any: 0,
         };
         let b = raw.as_bytes();
         let alphanumeric_at = |i: usize| match b.get(i) {
@@ -2326,8 +2391,61 @@ mod tests {
         prop::collection::vec(prop::sample::select(PIECES), 0..40).prop_map(|p| p.concat())
     }
 
+    /// Text made of phrase words and whole phrases (in any case, with plain or typographic
+    /// apostrophes) among other words and punctuation, so that phrases match, half match and
+    /// overlap.
+    fn phrase_text() -> impl Strategy<Value = String> {
+        let mut pieces: Vec<String> = ["we", "We", "in", "x", ".", ",", "\n", "’", "don’t"]
+            .iter()
+            .map(|p| (*p).to_string())
+            .collect();
+        for (_, phrases) in PHRASE_LISTS {
+            for p in *phrases {
+                pieces.push((*p).to_string());
+                pieces.push(p.to_uppercase());
+                pieces.extend(p.split(' ').map(str::to_string));
+            }
+        }
+        prop::collection::vec(
+            (
+                prop::sample::select(pieces),
+                prop::sample::select(vec![" ", "  ", ", ", "\n"]),
+            ),
+            0..30,
+        )
+        .prop_map(|p| p.into_iter().map(|(w, gap)| format!("{w}{gap}")).collect())
+    }
+
+    /// Phrases found word by word as strings: the reference for [`Text::find_phrases`].
+    fn reference_phrases<'p>(
+        text: &Text<'_>,
+        phrases: &[&'p str],
+    ) -> Vec<(&'p str, Range<usize>, usize)> {
+        let mut out = Vec::new();
+        for i in 0..text.len() {
+            for p in phrases {
+                if text.phrase_at(i, p) {
+                    let last = i + words_in(p) - 1;
+                    out.push((*p, text.at(i).start..text.at(last).end, i));
+                }
+            }
+        }
+        out
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn phrases_are_found_as_the_word_by_word_reference_finds_them(raw in phrase_text()) {
+            let text = Text::new(&raw);
+            for (class, phrases) in PHRASE_LISTS {
+                proptest::prop_assert_eq!(
+                    text.find_phrases(*class, phrases),
+                    reference_phrases(&text, phrases)
+                );
+            }
+        }
 
         #[test]
         fn the_tokeniser_reads_every_text_as_the_reference_does(raw in tricky_text()) {
@@ -2545,6 +2663,13 @@ mod tests {
             );
         }
         assert_eq!(pack(b"dashboard").map(|p| lexicon.lookup(p)), Some(0));
+        // Phrases are matched as packed words: every word of every phrase packs.
+        for (_, phrases) in PHRASE_LISTS {
+            for w in phrases.iter().flat_map(|p| p.split(' ')) {
+                assert!(pack(w.as_bytes()).is_some(), "{w}");
+                assert_eq!(w, w.to_ascii_lowercase(), "{w} must be lowercase");
+            }
+        }
         // names_a_remedy filters words by these first letters.
         for stem in REMEDY_STEMS {
             assert!(
