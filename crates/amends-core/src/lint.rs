@@ -384,6 +384,9 @@ struct Text<'t> {
     marks: u16,
     /// Every class any word has, so a rule that needs a class skips texts without it.
     any: u32,
+    /// The words that may start a phrase ([`CUES`]), in text order: the phrase rules read
+    /// these instead of every word.
+    cues: Vec<usize>,
 }
 
 impl<'t> Text<'t> {
@@ -394,6 +397,7 @@ impl<'t> Text<'t> {
             words: Vec::with_capacity(raw.len() / 5 + 1),
             marks: 0,
             any: 0,
+            cues: Vec::new(),
         };
         let b = raw.as_bytes();
         let alphanumeric_at = |i: usize| match b.get(i) {
@@ -506,6 +510,9 @@ impl<'t> Text<'t> {
             (NON_ASCII | flags, packed.unwrap_or((0, 0)))
         };
         self.any |= flags;
+        if flags & CUES != 0 {
+            self.cues.push(self.words.len());
+        }
         self.words.push(Word { at, flags, packed });
     }
 
@@ -618,10 +625,10 @@ impl<'t> Text<'t> {
         }
         let lexicon = lexicon();
         let packed = lexicon.phrase_words(class);
-        for (i, w) in self.words.iter().enumerate() {
-            if w.flags & class == 0 {
+        for &i in &self.cues {
+            let Some(w) = self.words.get(i).filter(|w| w.flags & class != 0) else {
                 continue;
-            }
+            };
             for &k in lexicon.phrases_from(class, w.packed) {
                 let (Some(p), Some(Some((_, rest)))) =
                     (phrases.get(k), packed.get(k).map(|p| p.split_first()))
@@ -801,6 +808,8 @@ const STOP: u8 = 1 << 4;
 const CLOSING: u8 = 1 << 5;
 /// A byte whose mark depends on its neighbours ([`mark`]).
 const CONTEXT_MARK: u8 = 1 << 6;
+/// A vowel, for counting syllables: a, e, i, o, u, y in either case.
+const VOWEL: u8 = 1 << 7;
 
 /// The class of every byte.
 static BYTE_CLASS: [u8; 256] = {
@@ -808,7 +817,12 @@ static BYTE_CLASS: [u8; 256] = {
     let mut c = 0;
     while c < 256 {
         let b = c as u8;
-        t[c] = if b.is_ascii_alphanumeric() {
+        t[c] = if matches!(
+            b.to_ascii_lowercase(),
+            b'a' | b'e' | b'i' | b'o' | b'u' | b'y'
+        ) {
+            ALNUM | VOWEL
+        } else if b.is_ascii_alphanumeric() {
             ALNUM
         } else if !b.is_ascii() {
             HIGH
@@ -1034,6 +1048,8 @@ const BLAME_CUE: u32 = 1 << 18;
 const JARGON_CUE: u32 = 1 << 19;
 const NEXT_CUE: u32 = 1 << 20;
 const REMEDY_CUE: u32 = 1 << 21;
+/// The first words of phrases of any list.
+const CUES: u32 = APOLOGY_CUE | PROVIDER_CUE | BLAME_CUE | JARGON_CUE | NEXT_CUE | REMEDY_CUE;
 /// A word a rendered missing value is written as ("null", "None"), in any case: the rule
 /// checks the exact spelling.
 const NULLISH: u32 = 1 << 22;
@@ -1050,6 +1066,9 @@ const SENTENCE_END: u32 = 1 << 30;
 /// table; no lexicon word is longer.
 struct Lexicon {
     slots: Vec<(u64, u64, u32)>,
+    /// One byte of each slot's hash (0 for an empty slot), read before the slot itself: the
+    /// table of tags stays in the nearest cache, and most words are not in the lexicon.
+    tags: Vec<u8>,
     mask: usize,
     /// For each phrase list, by its class: its phrases grouped by their packed first word,
     /// as indexes into the list in the list's order.
@@ -1069,6 +1088,7 @@ impl Lexicon {
         let size = (entries.len() * 2).next_power_of_two();
         let mut lexicon = Lexicon {
             slots: vec![(0, 0, 0); size],
+            tags: vec![0; size],
             mask: size - 1,
             phrase_groups: PHRASE_LISTS
                 .iter()
@@ -1101,7 +1121,7 @@ impl Lexicon {
         };
         for (class, word) in entries {
             if let Some(packed) = pack(word.as_bytes()) {
-                let mut k = lexicon.slot(packed);
+                let (mut k, tag) = lexicon.slot(packed);
                 while lexicon.slots[k].0 != 0 && (lexicon.slots[k].0, lexicon.slots[k].1) != packed
                 {
                     k = (k + 1) & lexicon.mask;
@@ -1109,14 +1129,16 @@ impl Lexicon {
                 let slot = &mut lexicon.slots[k];
                 (slot.0, slot.1) = packed;
                 slot.2 |= class;
+                lexicon.tags[k] = tag;
             }
         }
         lexicon
     }
 
-    fn slot(&self, (a, b): (u64, u64)) -> usize {
+    /// The first slot to probe for a packed word, and its tag (never 0).
+    fn slot(&self, (a, b): (u64, u64)) -> (usize, u8) {
         let h = (a ^ b.wrapping_mul(0x9e37_79b9_7f4a_7c15)).wrapping_mul(0xff51_afd7_ed55_8ccd);
-        (h >> 40) as usize & self.mask
+        ((h >> 40) as usize & self.mask, (h >> 32) as u8 | 1)
     }
 
     /// The phrases of the list of this class that start with this packed word, as indexes
@@ -1138,14 +1160,17 @@ impl Lexicon {
     }
 
     fn lookup(&self, packed: (u64, u64)) -> u32 {
-        let mut k = self.slot(packed);
+        let (mut k, tag) = self.slot(packed);
         loop {
-            let (a, b, flags) = self.slots[k];
-            if (a, b) == packed {
-                return flags;
-            }
-            if a == 0 {
-                return 0;
+            match self.tags[k] {
+                0 => return 0,
+                t if t == tag => {
+                    let (a, b, flags) = self.slots[k];
+                    if (a, b) == packed {
+                        return flags;
+                    }
+                }
+                _ => {}
             }
             k = (k + 1) & self.mask;
         }
@@ -1854,6 +1879,9 @@ fn placeholders(text: &Text<'_>, out: &mut Findings<'_>) {
         0..0
     };
     for i in words {
+        if !text.has(i, UNFINISHED) {
+            continue;
+        }
         let w = text.word(i);
         let unfinished = match w.as_bytes().first() {
             Some(b'T' | b'F' | b'X') => matches!(w, "TODO" | "TBD" | "FIXME" | "XXX"),
@@ -1880,6 +1908,9 @@ fn empty_values(text: &Text<'_>, out: &mut Findings<'_>) {
         0..0
     };
     for i in words {
+        if !text.has(i, GREETING | NULLISH) {
+            continue;
+        }
         let w = text.word(i);
         let candidate = text.has(i, GREETING)
             || (matches!(w.as_bytes().first(), Some(b'n' | b'u' | b'N'))
@@ -2182,9 +2213,9 @@ pub fn reading_grade(raw: &str) -> f64 {
 
 fn grade(text: &Text<'_>) -> f64 {
     let (mut words, mut syllable_count, mut sentences) = (0usize, 0usize, 0usize);
-    for i in 0..text.len() {
-        let w = text.word(i);
-        let alphabetic = if text.has(i, NON_ASCII) {
+    for word in &text.words {
+        let w = &text.raw[word.at.clone()];
+        let alphabetic = if word.flags & NON_ASCII != 0 {
             w.chars().any(char::is_alphabetic)
         } else {
             w.bytes().any(|c| c.is_ascii_alphabetic())
@@ -2193,7 +2224,7 @@ fn grade(text: &Text<'_>) -> f64 {
             words += 1;
             syllable_count += syllables(w);
         }
-        if text.ends_sentence(i) {
+        if word.flags & SENTENCE_END != 0 {
             sentences += 1;
         }
     }
@@ -2209,11 +2240,8 @@ fn syllables(word: &str) -> usize {
     let b = word.as_bytes();
     let mut count = 0;
     let mut previous_vowel = false;
-    for c in b {
-        let vowel = matches!(
-            c.to_ascii_lowercase(),
-            b'a' | b'e' | b'i' | b'o' | b'u' | b'y'
-        );
+    for &c in b {
+        let vowel = BYTE_CLASS[usize::from(c)] & VOWEL != 0;
         if vowel && !previous_vowel {
             count += 1;
         }
@@ -2242,6 +2270,7 @@ mod tests {
             words: Vec::new(),
             marks: 0,
             any: 0,
+            cues: Vec::new(),
         };
         let b = raw.as_bytes();
         let alphanumeric_at = |i: usize| match b.get(i) {
@@ -2663,8 +2692,10 @@ mod tests {
             );
         }
         assert_eq!(pack(b"dashboard").map(|p| lexicon.lookup(p)), Some(0));
-        // Phrases are matched as packed words: every word of every phrase packs.
-        for (_, phrases) in PHRASE_LISTS {
+        // Phrases are matched as packed words: every word of every phrase packs; and they
+        // are looked for only at the words of the cue classes.
+        for (class, phrases) in PHRASE_LISTS {
+            assert_eq!(class & CUES, *class, "{phrases:?}");
             for w in phrases.iter().flat_map(|p| p.split(' ')) {
                 assert!(pack(w.as_bytes()).is_some(), "{w}");
                 assert_eq!(w, w.to_ascii_lowercase(), "{w} must be lowercase");
