@@ -1978,12 +1978,14 @@ fn empty_values(text: &Text<'_>, out: &mut Findings<'_>) {
 }
 
 fn too_long(text: &Text<'_>, channel: Channel, out: &mut Findings<'_>) {
-    let chars = text.raw.chars().count();
+    // Counted only for the channels with a limit: an email has none.
+    let chars = || text.raw.chars().count();
     let config = out.config;
     match channel {
         Channel::Sms => {
             let segments = sms_segments(text.raw);
             if segments > config.max_sms_segments {
+                let chars = chars();
                 out.at(
                     Rule::TooLong,
                     0..text.raw.len(),
@@ -2000,6 +2002,7 @@ fn too_long(text: &Text<'_>, channel: Channel, out: &mut Findings<'_>) {
             } else {
                 (config.max_status_chars, "status page")
             };
+            let chars = chars();
             if chars > limit as usize {
                 out.at(
                     Rule::TooLong,
