@@ -159,6 +159,13 @@ fn environment() -> Environment<'static> {
                 "a missing value would be printed; guard it with {% if … %}",
             ));
         }
+        // Plain text: a string is written as it is, without the formatting machinery the
+        // default formatter goes through (which writes the same characters).
+        if matches!(state.auto_escape(), minijinja::AutoEscape::None)
+            && let Some(s) = value.as_str()
+        {
+            return out.write_str(s).map_err(minijinja::Error::from);
+        }
         minijinja::escape_formatter(out, state, value)
     });
     env
