@@ -443,9 +443,17 @@ impl<'t> Text<'t> {
                     continue;
                 }
             }
-            // Its end: letters and digits, and apostrophes or hyphens between them.
+            // Its end: letters and digits, and apostrophes or hyphens between them. ASCII
+            // letters and digits are skipped eight at a time first, without a branch per byte.
             let start = i;
             let mut ascii = true;
+            while let Some(Ok(chunk)) = b.get(i..i + 8).map(<[u8; 8]>::try_from) {
+                let run = (ascii_alnum(u64::from_le_bytes(chunk)) ^ HIGH_BITS).trailing_zeros() / 8;
+                i += run as usize;
+                if run < 8 {
+                    break;
+                }
+            }
             while let Some(&c) = b.get(i) {
                 let class = BYTE_CLASS[usize::from(c)];
                 if class & ALNUM != 0 || (class & JOIN != 0 && alphanumeric_at(i + 1)) {
@@ -1202,6 +1210,22 @@ fn pack_ascii(text: &[u8], start: usize, len: usize) -> (u64, u64) {
     };
     let lo = len.min(8);
     (chunk(start, lo), chunk(start + 8, len - lo))
+}
+
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of each of eight bytes set where the byte is an ASCII letter or digit.
+fn ascii_alnum(x: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    // Each byte's low seven bits: adding 0x80 - c to one cannot carry into the next byte, and
+    // sets its high bit exactly when it is at least c.
+    let low = x & !HIGH_BITS;
+    let at_least = |v: u64, c: u8| v + ONES * (0x80 - u64::from(c));
+    let digit = at_least(low, b'0') & !at_least(low, b'9' + 1);
+    // With 0x20 set, letters of either case fall in a..=z and nothing else does.
+    let folded = low | (ONES * 0x20);
+    let letter = at_least(folded, b'a') & !at_least(folded, b'z' + 1);
+    (digit | letter) & !x & HIGH_BITS
 }
 
 /// Eight ASCII bytes lowercased at once: 0x20 is added to each byte in `A..=Z`.
@@ -2710,6 +2734,19 @@ mod tests {
                 matches!(stem.as_bytes()[0], b'c' | b'r' | b'd' | b'w' | b'e'),
                 "{stem}"
             );
+        }
+    }
+
+    #[test]
+    fn eight_bytes_at_a_time_letters_and_digits_are_found_as_byte_by_byte() {
+        for c in 0u8..=255 {
+            for other in [b' ', b'a', 0xff] {
+                let bytes = [c, other, c, c, other, c, other, c];
+                let expected = bytes.iter().enumerate().fold(0u64, |m, (k, b)| {
+                    m | (u64::from(b.is_ascii_alphanumeric()) << (8 * k + 7))
+                });
+                assert_eq!(ascii_alnum(u64::from_le_bytes(bytes)), expected, "{c}");
+            }
         }
     }
 
