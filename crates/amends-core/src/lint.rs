@@ -10,6 +10,15 @@
 //! (generic apology language, blame shifted to a supplier, jargon, placeholders left behind).
 //! They are heuristics by nature; every finding says why, and a playbook can change a rule's
 //! level.
+//!
+//! Every rendered message is linted before it is sent, a million of them for a large incident,
+//! so the text is read once: a table-driven tokeniser splits it into words (ASCII letters and
+//! digits eight bytes at a time), each word is looked up once in a lexicon of word classes,
+//! phrases are compared as packed words, and a rule skips a text that has none of the classes
+//! it needs. Findings do not depend on any of this: the first, plainer tokeniser and a
+//! word-by-word phrase search are kept in the tests as references that proptests compare the
+//! fast paths with. The whole message is linted each time; the fixed text of a template is not
+//! linted apart from its values (see BENCHMARKS.md for why that is the next step).
 
 use std::fmt;
 use std::ops::Range;
