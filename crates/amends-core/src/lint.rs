@@ -1091,8 +1091,11 @@ struct Lexicon {
     /// as indexes into the list in the list's order.
     phrase_groups: Vec<(u32, Vec<PhraseGroup>)>,
     /// For each phrase list, by its class: each phrase's words, packed, in the list's order.
-    phrase_words: Vec<(u32, Vec<Vec<(u64, u64)>>)>,
+    phrase_words: Vec<(u32, Vec<PackedPhrase>)>,
 }
+
+/// A phrase's words, each packed as [`pack`] packs it.
+type PackedPhrase = Vec<(u64, u64)>;
 
 /// Phrases of one list that start with the same word: the word packed, and their indexes.
 type PhraseGroup = ((u64, u64), Vec<usize>);
@@ -1169,7 +1172,7 @@ impl Lexicon {
     }
 
     /// The packed words of every phrase of the list of this class, in the list's order.
-    fn phrase_words(&self, class: u32) -> &[Vec<(u64, u64)>] {
+    fn phrase_words(&self, class: u32) -> &[PackedPhrase] {
         self.phrase_words
             .iter()
             .find(|(c, _)| *c == class)
