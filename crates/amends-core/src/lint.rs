@@ -753,11 +753,19 @@ impl<'t> Text<'t> {
     }
 
     fn names_a_remedy(&self) -> bool {
-        (0..self.len()).any(|i| {
-            // Every stem starts with one of these letters.
-            let first = self.word(i).as_bytes().first().map(u8::to_ascii_lowercase);
+        self.words.iter().enumerate().any(|(i, w)| {
+            // Every stem starts with one of these letters; only the stems with the word's first
+            // letter are compared.
+            let first = self
+                .raw
+                .as_bytes()
+                .get(w.at.start)
+                .map(u8::to_ascii_lowercase);
             if !matches!(first, Some(b'c' | b'r' | b'd' | b'w' | b'e'))
-                || !REMEDY_STEMS.iter().any(|s| self.starts(i, s))
+                || !REMEDY_STEMS
+                    .iter()
+                    .filter(|s| s.as_bytes().first() == first.as_ref())
+                    .any(|s| self.starts(i, s))
             {
                 return false;
             }
@@ -2189,7 +2197,16 @@ fn is_role_mailbox(local: &str) -> bool {
 /// ("contact", "reply to me,", "Regards,") or on a signature line of their own, and not an
 /// organisation ("The Acme Cloud team", "Acme Cloud Support").
 fn names_a_person(text: &Text<'_>, i: usize) -> bool {
-    if !capitalised(text, i) || text.gap(i) != " " || !capitalised(text, i + 1) {
+    // Most words are not capitalised: an ASCII word is ruled out by its first byte.
+    let lowercase_ascii = text.words.get(i).is_some_and(|w| {
+        w.flags & NON_ASCII == 0
+            && text
+                .raw
+                .as_bytes()
+                .get(w.at.start)
+                .is_some_and(|c| !c.is_ascii_uppercase())
+    });
+    if lowercase_ascii || !capitalised(text, i) || text.gap(i) != " " || !capitalised(text, i + 1) {
         return false;
     }
     // A third capitalised word continues the name: "Mary Ann Smith".
