@@ -414,9 +414,10 @@ impl<'t> Text<'t> {
             Some(_) => char_at(raw, i).is_some_and(|(c, _)| c.is_alphanumeric()),
             None => false,
         };
-        // The gap since the last word, read as it is skipped:
-        // whether it holds a line break or white space, and whether its first character that
-        // is not a closing quote or parenthesis is `.`, `!` or `?` (`None` until one is seen).
+        // The gap since the last word, read as it is skipped: whether it holds a line break or
+        // white space, and whether its first character that is not a closing quote or
+        // parenthesis is `.`, `!` or `?` (`None` until one is seen). A sentence ends after the
+        // word before the gap at a line break, or at such a stop with white space in the gap.
         let (mut newline, mut space, mut stop) = (false, false, None::<bool>);
         let mut i = 0;
         while i < b.len() {
