@@ -10,6 +10,15 @@
 //! (generic apology language, blame shifted to a supplier, jargon, placeholders left behind).
 //! They are heuristics by nature; every finding says why, and a playbook can change a rule's
 //! level.
+//!
+//! Every rendered message is linted before it is sent, a million of them for a large incident,
+//! so the text is read once: a table-driven tokeniser splits it into words (ASCII letters and
+//! digits eight bytes at a time), each word is looked up once in a lexicon of word classes,
+//! phrases are compared as packed words, and a rule skips a text that has none of the classes
+//! it needs. Findings do not depend on any of this: the first, plainer tokeniser and a
+//! word-by-word phrase search are kept in the tests as references that proptests compare the
+//! fast paths with. The whole message is linted each time; the fixed text of a template is not
+//! linted apart from its values (see BENCHMARKS.md for why that is the next step).
 
 use std::fmt;
 use std::ops::Range;
@@ -382,6 +391,11 @@ struct Text<'t> {
     /// Which rare characters the text holds ([`mark`]), so the rules that look for them skip
     /// texts without them.
     marks: u16,
+    /// Every class any word has, so a rule that needs a class skips texts without it.
+    any: u32,
+    /// The words that may start a phrase ([`CUES`]), in text order: the phrase rules read
+    /// these instead of every word.
+    cues: Vec<usize>,
 }
 
 impl<'t> Text<'t> {
@@ -391,23 +405,40 @@ impl<'t> Text<'t> {
             raw,
             words: Vec::with_capacity(raw.len() / 5 + 1),
             marks: 0,
+            any: 0,
+            cues: Vec::new(),
         };
         let b = raw.as_bytes();
         let alphanumeric_at = |i: usize| match b.get(i) {
-            Some(c) if c.is_ascii() => c.is_ascii_alphanumeric(),
+            Some(&c) if c.is_ascii() => BYTE_CLASS[usize::from(c)] & ALNUM != 0,
             Some(_) => char_at(raw, i).is_some_and(|(c, _)| c.is_alphanumeric()),
             None => false,
         };
+        // The gap since the last word, read as it is skipped: whether it holds a line break or
+        // white space, and whether its first character that is not a closing quote or
+        // parenthesis is `.`, `!` or `?` (`None` until one is seen). A sentence ends after the
+        // word before the gap at a line break, or at such a stop with white space in the gap.
+        let (mut newline, mut space, mut stop) = (false, false, None::<bool>);
         let mut i = 0;
         while i < b.len() {
-            // The start of a word: ASCII is read byte by byte, anything else as a char.
-            if b[i].is_ascii() {
-                if !b[i].is_ascii_alphanumeric() {
-                    text.marks |= mark(b, i);
+            let c = b[i];
+            let class = BYTE_CLASS[usize::from(c)];
+            if class & ALNUM == 0 {
+                // Not the start of a word: ASCII is read byte by byte, anything else as a char.
+                if class & HIGH == 0 {
+                    text.marks |= if class & CONTEXT_MARK != 0 {
+                        mark(b, i)
+                    } else {
+                        BYTE_MARK[usize::from(c)]
+                    };
+                    newline |= c == b'\n';
+                    space |= class & SPACE != 0;
+                    if stop.is_none() && class & CLOSING == 0 {
+                        stop = Some(class & STOP != 0);
+                    }
                     i += 1;
                     continue;
                 }
-            } else {
                 let Some((c, len)) = char_at(raw, i) else {
                     break;
                 };
@@ -415,21 +446,31 @@ impl<'t> Text<'t> {
                     if c == '€' {
                         text.marks |= MARK_EURO;
                     }
+                    if stop.is_none() && c != '\u{201d}' {
+                        stop = Some(false);
+                    }
                     i += len;
                     continue;
                 }
             }
-            // Its end: letters and digits, and apostrophes or hyphens between them.
+            // Its end: letters and digits, and apostrophes or hyphens between them. ASCII
+            // letters and digits are skipped eight at a time first, without a branch per byte.
             let start = i;
             let mut ascii = true;
+            while let Some(Ok(chunk)) = b.get(i..i + 8).map(<[u8; 8]>::try_from) {
+                let run = (ascii_alnum(u64::from_le_bytes(chunk)) ^ HIGH_BITS).trailing_zeros() / 8;
+                i += run as usize;
+                if run < 8 {
+                    break;
+                }
+            }
             while let Some(&c) = b.get(i) {
-                if c.is_ascii_alphanumeric()
-                    || (matches!(c, b'\'' | b'-') && alphanumeric_at(i + 1))
-                {
+                let class = BYTE_CLASS[usize::from(c)];
+                if class & ALNUM != 0 || (class & JOIN != 0 && alphanumeric_at(i + 1)) {
                     i += 1;
                     continue;
                 }
-                if c.is_ascii() {
+                if class & HIGH == 0 {
                     break;
                 }
                 let Some((c, len)) = char_at(raw, i) else {
@@ -442,10 +483,11 @@ impl<'t> Text<'t> {
                 i += len;
             }
             if let Some(last) = text.words.last_mut()
-                && ends_sentence(&raw[last.at.end..start])
+                && (newline || (space && stop == Some(true)))
             {
                 last.flags |= SENTENCE_END;
             }
+            (newline, space, stop) = (false, false, None);
             text.push(start..i, ascii, lexicon);
         }
         if let Some(last) = text.words.last_mut() {
@@ -485,6 +527,10 @@ impl<'t> Text<'t> {
             let flags = packed.map_or(0, |p| lexicon.lookup(p));
             (NON_ASCII | flags, packed.unwrap_or((0, 0)))
         };
+        self.any |= flags;
+        if flags & CUES != 0 {
+            self.cues.push(self.words.len());
+        }
         self.words.push(Word { at, flags, packed });
     }
 
@@ -583,27 +629,34 @@ impl<'t> Text<'t> {
     }
 
     /// Every match of any phrase, as (phrase, byte range, first word). `class` is the lexicon
-    /// class the phrases' first words were given, so only candidate words are tried.
+    /// class the phrases' first words were given, so only candidate words are tried, and the
+    /// words are compared as packed integers (a phrase word matches exactly the words that
+    /// fold to it, which pack as it does).
     fn find_phrases<'p>(
         &self,
         class: u32,
         phrases: &[&'p str],
     ) -> Vec<(&'p str, Range<usize>, usize)> {
-        let lexicon = lexicon();
         let mut out = Vec::new();
-        for (i, w) in self.words.iter().enumerate() {
-            if w.flags & class == 0 {
+        if self.any & class == 0 {
+            return out;
+        }
+        let lexicon = lexicon();
+        let packed = lexicon.phrase_words(class);
+        for &i in &self.cues {
+            let Some(w) = self.words.get(i).filter(|w| w.flags & class != 0) else {
                 continue;
-            }
-            for p in lexicon
-                .phrases_from(class, w.packed)
-                .iter()
-                .filter_map(|&k| phrases.get(k))
-            {
-                // The first word matched by its packed form.
-                let rest = p.bytes().position(|c| c == b' ');
-                if rest.is_none_or(|n| self.phrase_rest_at(i + 1, p.as_bytes(), n + 1)) {
-                    let last = i + words_in(p) - 1;
+            };
+            for &k in lexicon.phrases_from(class, w.packed) {
+                let (Some(p), Some(Some((_, rest)))) =
+                    (phrases.get(k), packed.get(k).map(|p| p.split_first()))
+                else {
+                    continue;
+                };
+                // The first word matched by its packed form, the rest word by word.
+                let following = self.words.get(i + 1..i + 1 + rest.len());
+                if following.is_some_and(|ws| ws.iter().zip(rest).all(|(w, r)| w.packed == *r)) {
+                    let last = i + rest.len();
                     out.push((*p, self.at(i).start..self.at(last).end, i));
                 }
             }
@@ -651,6 +704,9 @@ impl<'t> Text<'t> {
     /// "your team could not", "you were unable to", "312 of your API calls failed": one
     /// sentence addresses the reader and says what went wrong.
     fn states_impact(&self) -> bool {
+        if self.any & YOU == 0 || self.any & IMPACT == 0 {
+            return false;
+        }
         let (mut you, mut impact) = (false, false);
         for i in 0..self.len() {
             you |= self.has(i, YOU);
@@ -691,16 +747,26 @@ impl<'t> Text<'t> {
     /// "We rolled back", "our engineers have restored": an action with the team as its
     /// subject. "Service has been restored" says that it is fixed, not what was done.
     fn says_what_was_done(&self) -> bool {
-        (0..self.len())
-            .any(|i| self.has(i, DONE) && (i.saturating_sub(3)..i).any(|k| self.has(k, AGENT)))
+        self.any & DONE != 0
+            && self.any & AGENT != 0
+            && (0..self.len())
+                .any(|i| self.has(i, DONE) && (i.saturating_sub(3)..i).any(|k| self.has(k, AGENT)))
     }
 
     fn names_a_remedy(&self) -> bool {
-        (0..self.len()).any(|i| {
-            // Every stem starts with one of these letters.
-            let first = self.word(i).as_bytes().first().map(u8::to_ascii_lowercase);
+        self.words.iter().enumerate().any(|(i, w)| {
+            // Every stem starts with one of these letters; only the stems with the word's first
+            // letter are compared.
+            let first = self
+                .raw
+                .as_bytes()
+                .get(w.at.start)
+                .map(u8::to_ascii_lowercase);
             if !matches!(first, Some(b'c' | b'r' | b'd' | b'w' | b'e'))
-                || !REMEDY_STEMS.iter().any(|s| self.starts(i, s))
+                || !REMEDY_STEMS
+                    .iter()
+                    .filter(|s| s.as_bytes().first() == first.as_ref())
+                    .any(|s| self.starts(i, s))
             {
                 return false;
             }
@@ -753,17 +819,69 @@ fn mark(b: &[u8], i: usize) -> u16 {
     }
 }
 
-/// Whether the text between two words ends a sentence: a line break (bullets and headings are
-/// sentences of their own), or `.`, `!` or `?` followed by a space (not inside `example.com`
-/// or `$1,806.45`).
-fn ends_sentence(between: &str) -> bool {
-    let b = between.as_bytes();
-    b.contains(&b'\n')
-        || (between
-            .trim_start_matches(['"', '\u{201d}', ')', '\''])
-            .starts_with(['.', '!', '?'])
-            && b.iter().any(u8::is_ascii_whitespace))
-}
+// Classes of bytes, for the tokeniser.
+/// An ASCII letter or digit.
+const ALNUM: u8 = 1 << 0;
+/// `'` or `-`: inside a word when a letter or digit follows.
+const JOIN: u8 = 1 << 1;
+/// A byte of a character beyond ASCII.
+const HIGH: u8 = 1 << 2;
+/// ASCII white space.
+const SPACE: u8 = 1 << 3;
+/// `.`, `!` or `?`: ends a sentence before white space.
+const STOP: u8 = 1 << 4;
+/// A closing quote or parenthesis, skipped before a sentence's stop.
+const CLOSING: u8 = 1 << 5;
+/// A byte whose mark depends on its neighbours ([`mark`]).
+const CONTEXT_MARK: u8 = 1 << 6;
+/// A vowel, for counting syllables: a, e, i, o, u, y in either case.
+const VOWEL: u8 = 1 << 7;
+
+/// The class of every byte.
+static BYTE_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = if matches!(
+            b.to_ascii_lowercase(),
+            b'a' | b'e' | b'i' | b'o' | b'u' | b'y'
+        ) {
+            ALNUM | VOWEL
+        } else if b.is_ascii_alphanumeric() {
+            ALNUM
+        } else if !b.is_ascii() {
+            HIGH
+        } else if b.is_ascii_whitespace() {
+            SPACE
+        } else {
+            match b {
+                b'\'' => JOIN | CLOSING,
+                b'-' => JOIN,
+                b'.' => STOP | CONTEXT_MARK,
+                b'!' | b'?' => STOP,
+                b'"' | b')' => CLOSING,
+                b',' => CONTEXT_MARK,
+                _ => 0,
+            }
+        };
+        c += 1;
+    }
+    t
+};
+
+/// The mark of every ASCII byte whose mark does not depend on its neighbours.
+static BYTE_MARK: [u16; 256] = {
+    let mut t = [0u16; 256];
+    t[b'{' as usize] = MARK_OPEN_BRACE;
+    t[b'}' as usize] = MARK_CLOSE_BRACE;
+    t[b'%' as usize] = MARK_PERCENT;
+    t[b'[' as usize] = MARK_BRACKET;
+    t[b'(' as usize] = MARK_PAREN;
+    t[b'$' as usize] = MARK_DOLLAR;
+    t[b'@' as usize] = MARK_AT;
+    t
+};
 
 /// The character at byte `i` and its length, with ASCII read straight from the byte.
 fn char_at(s: &str, i: usize) -> Option<(char, usize)> {
@@ -956,6 +1074,14 @@ const BLAME_CUE: u32 = 1 << 18;
 const JARGON_CUE: u32 = 1 << 19;
 const NEXT_CUE: u32 = 1 << 20;
 const REMEDY_CUE: u32 = 1 << 21;
+/// The first words of phrases of any list.
+const CUES: u32 = APOLOGY_CUE | PROVIDER_CUE | BLAME_CUE | JARGON_CUE | NEXT_CUE | REMEDY_CUE;
+/// A word a rendered missing value is written as ("null", "None"), in any case: the rule
+/// checks the exact spelling.
+const NULLISH: u32 = 1 << 22;
+/// A word of unfinished text ("TODO", "lorem"), in any case: the rule checks the exact
+/// spelling.
+const UNFINISHED: u32 = 1 << 23;
 /// Not a class: the word has characters beyond ASCII, so comparisons fold it char by char.
 const NON_ASCII: u32 = 1 << 31;
 /// Not a class: a sentence ends after the word.
@@ -966,11 +1092,19 @@ const SENTENCE_END: u32 = 1 << 30;
 /// table; no lexicon word is longer.
 struct Lexicon {
     slots: Vec<(u64, u64, u32)>,
+    /// One byte of each slot's hash (0 for an empty slot), read before the slot itself: the
+    /// table of tags stays in the nearest cache, and most words are not in the lexicon.
+    tags: Vec<u8>,
     mask: usize,
     /// For each phrase list, by its class: its phrases grouped by their packed first word,
     /// as indexes into the list in the list's order.
     phrase_groups: Vec<(u32, Vec<PhraseGroup>)>,
+    /// For each phrase list, by its class: each phrase's words, packed, in the list's order.
+    phrase_words: Vec<(u32, Vec<PackedPhrase>)>,
 }
+
+/// A phrase's words, each packed as [`pack`] packs it.
+type PackedPhrase = Vec<(u64, u64)>;
 
 /// Phrases of one list that start with the same word: the word packed, and their indexes.
 type PhraseGroup = ((u64, u64), Vec<usize>);
@@ -983,6 +1117,7 @@ impl Lexicon {
         let size = (entries.len() * 2).next_power_of_two();
         let mut lexicon = Lexicon {
             slots: vec![(0, 0, 0); size],
+            tags: vec![0; size],
             mask: size - 1,
             phrase_groups: PHRASE_LISTS
                 .iter()
@@ -998,10 +1133,24 @@ impl Lexicon {
                     (*class, groups)
                 })
                 .collect(),
+            phrase_words: PHRASE_LISTS
+                .iter()
+                .map(|(class, phrases)| {
+                    let words = phrases
+                        .iter()
+                        .map(|p| {
+                            p.split(' ')
+                                .map(|w| pack(w.as_bytes()).unwrap_or((0, 0)))
+                                .collect()
+                        })
+                        .collect();
+                    (*class, words)
+                })
+                .collect(),
         };
         for (class, word) in entries {
             if let Some(packed) = pack(word.as_bytes()) {
-                let mut k = lexicon.slot(packed);
+                let (mut k, tag) = lexicon.slot(packed);
                 while lexicon.slots[k].0 != 0 && (lexicon.slots[k].0, lexicon.slots[k].1) != packed
                 {
                     k = (k + 1) & lexicon.mask;
@@ -1009,14 +1158,16 @@ impl Lexicon {
                 let slot = &mut lexicon.slots[k];
                 (slot.0, slot.1) = packed;
                 slot.2 |= class;
+                lexicon.tags[k] = tag;
             }
         }
         lexicon
     }
 
-    fn slot(&self, (a, b): (u64, u64)) -> usize {
+    /// The first slot to probe for a packed word, and its tag (never 0).
+    fn slot(&self, (a, b): (u64, u64)) -> (usize, u8) {
         let h = (a ^ b.wrapping_mul(0x9e37_79b9_7f4a_7c15)).wrapping_mul(0xff51_afd7_ed55_8ccd);
-        (h >> 40) as usize & self.mask
+        ((h >> 40) as usize & self.mask, (h >> 32) as u8 | 1)
     }
 
     /// The phrases of the list of this class that start with this packed word, as indexes
@@ -1029,15 +1180,26 @@ impl Lexicon {
             .map_or(&[], |(_, members)| members.as_slice())
     }
 
+    /// The packed words of every phrase of the list of this class, in the list's order.
+    fn phrase_words(&self, class: u32) -> &[PackedPhrase] {
+        self.phrase_words
+            .iter()
+            .find(|(c, _)| *c == class)
+            .map_or(&[], |(_, words)| words.as_slice())
+    }
+
     fn lookup(&self, packed: (u64, u64)) -> u32 {
-        let mut k = self.slot(packed);
+        let (mut k, tag) = self.slot(packed);
         loop {
-            let (a, b, flags) = self.slots[k];
-            if (a, b) == packed {
-                return flags;
-            }
-            if a == 0 {
-                return 0;
+            match self.tags[k] {
+                0 => return 0,
+                t if t == tag => {
+                    let (a, b, flags) = self.slots[k];
+                    if (a, b) == packed {
+                        return flags;
+                    }
+                }
+                _ => {}
             }
             k = (k + 1) & self.mask;
         }
@@ -1069,6 +1231,22 @@ fn pack_ascii(text: &[u8], start: usize, len: usize) -> (u64, u64) {
     };
     let lo = len.min(8);
     (chunk(start, lo), chunk(start + 8, len - lo))
+}
+
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of each of eight bytes set where the byte is an ASCII letter or digit.
+fn ascii_alnum(x: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    // Each byte's low seven bits: adding 0x80 - c to one cannot carry into the next byte, and
+    // sets its high bit exactly when it is at least c.
+    let low = x & !HIGH_BITS;
+    let at_least = |v: u64, c: u8| v + ONES * (0x80 - u64::from(c));
+    let digit = at_least(low, b'0') & !at_least(low, b'9' + 1);
+    // With 0x20 set, letters of either case fall in a..=z and nothing else does.
+    let folded = low | (ONES * 0x20);
+    let letter = at_least(folded, b'a') & !at_least(folded, b'z' + 1);
+    (digit | letter) & !x & HIGH_BITS
 }
 
 /// Eight ASCII bytes lowercased at once: 0x20 is added to each byte in `A..=Z`.
@@ -1134,6 +1312,8 @@ fn lexicon_entries() -> Vec<(u32, &'static str)> {
     add(ORG_AFTER, ORG_WORDS);
     add(OWNING, &["our", "we", "we've", "my", "own", "us"]);
     add(NEED, &["need", "needed", "required"]);
+    add(NULLISH, &["null", "undefined", "nan", "none"]);
+    add(UNFINISHED, &["todo", "tbd", "fixme", "xxx", "lorem"]);
     for (class, phrases) in PHRASE_LISTS {
         for p in *phrases {
             entries.push((*class, first_word(p)));
@@ -1538,7 +1718,12 @@ fn third_party_blame(text: &Text<'_>, out: &mut Findings<'_>) {
             format!("shifts the cause to someone else: \"{}\"", &text.raw[range]),
         );
     }
-    for i in 0..text.len() {
+    let suppliers = if text.any & SUPPLIER != 0 {
+        0..text.len()
+    } else {
+        0..0
+    };
+    for i in suppliers {
         if !text.has(i, SUPPLIER) {
             continue;
         }
@@ -1733,7 +1918,15 @@ fn placeholders(text: &Text<'_>, out: &mut Findings<'_>) {
             "placeholder \"%s\" left in the text",
         );
     }
-    for i in 0..text.len() {
+    let words = if text.any & UNFINISHED != 0 {
+        0..text.len()
+    } else {
+        0..0
+    };
+    for i in words {
+        if !text.has(i, UNFINISHED) {
+            continue;
+        }
         let w = text.word(i);
         let unfinished = match w.as_bytes().first() {
             Some(b'T' | b'F' | b'X') => matches!(w, "TODO" | "TBD" | "FIXME" | "XXX"),
@@ -1753,7 +1946,16 @@ fn placeholders(text: &Text<'_>, out: &mut Findings<'_>) {
 fn empty_values(text: &Text<'_>, out: &mut Findings<'_>) {
     let raw = text.raw;
     let mut greeting: Option<Range<usize>> = None;
-    for i in 0..text.len() {
+    // Only greetings and the spellings of a missing value are candidates.
+    let words = if text.any & (GREETING | NULLISH) != 0 {
+        0..text.len()
+    } else {
+        0..0
+    };
+    for i in words {
+        if !text.has(i, GREETING | NULLISH) {
+            continue;
+        }
         let w = text.word(i);
         let candidate = text.has(i, GREETING)
             || (matches!(w.as_bytes().first(), Some(b'n' | b'u' | b'N'))
@@ -1821,12 +2023,14 @@ fn empty_values(text: &Text<'_>, out: &mut Findings<'_>) {
 }
 
 fn too_long(text: &Text<'_>, channel: Channel, out: &mut Findings<'_>) {
-    let chars = text.raw.chars().count();
+    // Counted only for the channels with a limit: an email has none.
+    let chars = || text.raw.chars().count();
     let config = out.config;
     match channel {
         Channel::Sms => {
             let segments = sms_segments(text.raw);
             if segments > config.max_sms_segments {
+                let chars = chars();
                 out.at(
                     Rule::TooLong,
                     0..text.raw.len(),
@@ -1843,6 +2047,7 @@ fn too_long(text: &Text<'_>, channel: Channel, out: &mut Findings<'_>) {
             } else {
                 (config.max_status_chars, "status page")
             };
+            let chars = chars();
             if chars > limit as usize {
                 out.at(
                     Rule::TooLong,
@@ -1993,7 +2198,16 @@ fn is_role_mailbox(local: &str) -> bool {
 /// ("contact", "reply to me,", "Regards,") or on a signature line of their own, and not an
 /// organisation ("The Acme Cloud team", "Acme Cloud Support").
 fn names_a_person(text: &Text<'_>, i: usize) -> bool {
-    if !capitalised(text, i) || text.gap(i) != " " || !capitalised(text, i + 1) {
+    // Most words are not capitalised: an ASCII word is ruled out by its first byte.
+    let lowercase_ascii = text.words.get(i).is_some_and(|w| {
+        w.flags & NON_ASCII == 0
+            && text
+                .raw
+                .as_bytes()
+                .get(w.at.start)
+                .is_some_and(|c| !c.is_ascii_uppercase())
+    });
+    if lowercase_ascii || !capitalised(text, i) || text.gap(i) != " " || !capitalised(text, i + 1) {
         return false;
     }
     // A third capitalised word continues the name: "Mary Ann Smith".
@@ -2056,9 +2270,9 @@ pub fn reading_grade(raw: &str) -> f64 {
 
 fn grade(text: &Text<'_>) -> f64 {
     let (mut words, mut syllable_count, mut sentences) = (0usize, 0usize, 0usize);
-    for i in 0..text.len() {
-        let w = text.word(i);
-        let alphabetic = if text.has(i, NON_ASCII) {
+    for word in &text.words {
+        let w = &text.raw[word.at.clone()];
+        let alphabetic = if word.flags & NON_ASCII != 0 {
             w.chars().any(char::is_alphabetic)
         } else {
             w.bytes().any(|c| c.is_ascii_alphabetic())
@@ -2067,7 +2281,7 @@ fn grade(text: &Text<'_>) -> f64 {
             words += 1;
             syllable_count += syllables(w);
         }
-        if text.ends_sentence(i) {
+        if word.flags & SENTENCE_END != 0 {
             sentences += 1;
         }
     }
@@ -2083,11 +2297,8 @@ fn syllables(word: &str) -> usize {
     let b = word.as_bytes();
     let mut count = 0;
     let mut previous_vowel = false;
-    for c in b {
-        let vowel = matches!(
-            c.to_ascii_lowercase(),
-            b'a' | b'e' | b'i' | b'o' | b'u' | b'y'
-        );
+    for &c in b {
+        let vowel = BYTE_CLASS[usize::from(c)] & VOWEL != 0;
         if vowel && !previous_vowel {
             count += 1;
         }
@@ -2103,6 +2314,235 @@ fn syllables(word: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::{Strategy, prop};
+
+    /// The tokeniser as first written, kept as the reference the table-driven one is
+    /// compared with: (range, flags, packed) of every word, and the marks.
+    type Tokens = (Vec<(Range<usize>, u32, (u64, u64))>, u16);
+
+    fn reference_tokens(raw: &str) -> Tokens {
+        let lexicon = lexicon();
+        let mut text = Text {
+            raw,
+            words: Vec::new(),
+            marks: 0,
+            any: 0,
+            cues: Vec::new(),
+        };
+        let b = raw.as_bytes();
+        let alphanumeric_at = |i: usize| match b.get(i) {
+            Some(c) if c.is_ascii() => c.is_ascii_alphanumeric(),
+            Some(_) => char_at(raw, i).is_some_and(|(c, _)| c.is_alphanumeric()),
+            None => false,
+        };
+        let mut i = 0;
+        while i < b.len() {
+            if b[i].is_ascii() {
+                if !b[i].is_ascii_alphanumeric() {
+                    text.marks |= mark(b, i);
+                    i += 1;
+                    continue;
+                }
+            } else {
+                let (c, len) = char_at(raw, i).expect("char");
+                if !c.is_alphanumeric() {
+                    if c == '€' {
+                        text.marks |= MARK_EURO;
+                    }
+                    i += len;
+                    continue;
+                }
+            }
+            let start = i;
+            let mut ascii = true;
+            while let Some(&c) = b.get(i) {
+                if c.is_ascii_alphanumeric()
+                    || (matches!(c, b'\'' | b'-') && alphanumeric_at(i + 1))
+                {
+                    i += 1;
+                    continue;
+                }
+                if c.is_ascii() {
+                    break;
+                }
+                let (c, len) = char_at(raw, i).expect("char");
+                if !(c.is_alphanumeric() || (c == '\u{2019}' && alphanumeric_at(i + len))) {
+                    break;
+                }
+                ascii = false;
+                i += len;
+            }
+            if let Some(last) = text.words.last_mut()
+                && ends_sentence(&raw[last.at.end..start])
+            {
+                last.flags |= SENTENCE_END;
+            }
+            text.push(start..i, ascii, lexicon);
+        }
+        if let Some(last) = text.words.last_mut() {
+            last.flags |= SENTENCE_END;
+        }
+        tokens(&text)
+    }
+
+    /// Whether the text between two words ends a sentence (the reference's reading; the
+    /// tokeniser reads the same while it skips the gap): a line break (bullets and headings are
+    /// sentences of their own), or `.`, `!` or `?` followed by a space (not inside `example.com`
+    /// or `$1,806.45`).
+    fn ends_sentence(between: &str) -> bool {
+        let b = between.as_bytes();
+        b.contains(&b'\n')
+            || (between
+                .trim_start_matches(['"', '\u{201d}', ')', '\''])
+                .starts_with(['.', '!', '?'])
+                && b.iter().any(u8::is_ascii_whitespace))
+    }
+
+    fn tokens(text: &Text<'_>) -> Tokens {
+        let words = text
+            .words
+            .iter()
+            .map(|w| (w.at.clone(), w.flags, w.packed))
+            .collect();
+        (words, text.marks)
+    }
+
+    /// Text made of the pieces the tokeniser treats differently: lexicon words in any case,
+    /// digits, apostrophes and hyphens (plain and typographic), sentence stops, quotes, line
+    /// breaks, the marked characters, letters beyond ASCII and other scripts.
+    fn tricky_text() -> impl Strategy<Value = String> {
+        const PIECES: &[&str] = &[
+            "we",
+            "We",
+            "WE'VE",
+            "we\u{2019}ve",
+            "your",
+            "not",
+            "team",
+            "October",
+            "15",
+            "10:00",
+            "AM",
+            "a.m.",
+            "update",
+            "next",
+            "due",
+            "to",
+            "AWS",
+            "x",
+            "q",
+            "don't",
+            "re-ran",
+            "-",
+            "'",
+            "\u{2019}",
+            ".",
+            "!",
+            "?",
+            ",",
+            " ,",
+            " .\n",
+            "\"",
+            ")",
+            "\u{201d}",
+            " ",
+            "  ",
+            "\n",
+            "\t",
+            "{",
+            "}",
+            "{{",
+            "%",
+            "%s",
+            "[",
+            "]",
+            "(",
+            "()",
+            "$",
+            "$.",
+            "@",
+            "€",
+            "€ .",
+            "é",
+            "Café",
+            "中文",
+            "ü",
+            "\u{2003}",
+            "0",
+            "x1",
+            "abcdefghijklmnopq",
+            "Dana",
+            "Whitfield",
+        ];
+        prop::collection::vec(prop::sample::select(PIECES), 0..40).prop_map(|p| p.concat())
+    }
+
+    /// Text made of phrase words and whole phrases (in any case, with plain or typographic
+    /// apostrophes) among other words and punctuation, so that phrases match, half match and
+    /// overlap.
+    fn phrase_text() -> impl Strategy<Value = String> {
+        let mut pieces: Vec<String> = ["we", "We", "in", "x", ".", ",", "\n", "’", "don’t"]
+            .iter()
+            .map(|p| (*p).to_string())
+            .collect();
+        for (_, phrases) in PHRASE_LISTS {
+            for p in *phrases {
+                pieces.push((*p).to_string());
+                pieces.push(p.to_uppercase());
+                pieces.extend(p.split(' ').map(str::to_string));
+            }
+        }
+        prop::collection::vec(
+            (
+                prop::sample::select(pieces),
+                prop::sample::select(vec![" ", "  ", ", ", "\n"]),
+            ),
+            0..30,
+        )
+        .prop_map(|p| p.into_iter().map(|(w, gap)| format!("{w}{gap}")).collect())
+    }
+
+    /// Phrases found word by word as strings: the reference for [`Text::find_phrases`].
+    fn reference_phrases<'p>(
+        text: &Text<'_>,
+        phrases: &[&'p str],
+    ) -> Vec<(&'p str, Range<usize>, usize)> {
+        let mut out = Vec::new();
+        for i in 0..text.len() {
+            for p in phrases {
+                if text.phrase_at(i, p) {
+                    let last = i + words_in(p) - 1;
+                    out.push((*p, text.at(i).start..text.at(last).end, i));
+                }
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn phrases_are_found_as_the_word_by_word_reference_finds_them(raw in phrase_text()) {
+            let text = Text::new(&raw);
+            for (class, phrases) in PHRASE_LISTS {
+                proptest::prop_assert_eq!(
+                    text.find_phrases(*class, phrases),
+                    reference_phrases(&text, phrases)
+                );
+            }
+        }
+
+        #[test]
+        fn the_tokeniser_reads_every_text_as_the_reference_does(raw in tricky_text()) {
+            proptest::prop_assert_eq!(tokens(&Text::new(&raw)), reference_tokens(&raw));
+        }
+
+        #[test]
+        fn the_tokeniser_reads_any_string_as_the_reference_does(raw in "\\PC{0,80}") {
+            proptest::prop_assert_eq!(tokens(&Text::new(&raw)), reference_tokens(&raw));
+        }
+    }
 
     fn ids(text: &str, purpose: Purpose, channel: Channel) -> Vec<&'static str> {
         lint(
@@ -2309,12 +2749,34 @@ mod tests {
             );
         }
         assert_eq!(pack(b"dashboard").map(|p| lexicon.lookup(p)), Some(0));
+        // Phrases are matched as packed words: every word of every phrase packs; and they
+        // are looked for only at the words of the cue classes.
+        for (class, phrases) in PHRASE_LISTS {
+            assert_eq!(class & CUES, *class, "{phrases:?}");
+            for w in phrases.iter().flat_map(|p| p.split(' ')) {
+                assert!(pack(w.as_bytes()).is_some(), "{w}");
+                assert_eq!(w, w.to_ascii_lowercase(), "{w} must be lowercase");
+            }
+        }
         // names_a_remedy filters words by these first letters.
         for stem in REMEDY_STEMS {
             assert!(
                 matches!(stem.as_bytes()[0], b'c' | b'r' | b'd' | b'w' | b'e'),
                 "{stem}"
             );
+        }
+    }
+
+    #[test]
+    fn eight_bytes_at_a_time_letters_and_digits_are_found_as_byte_by_byte() {
+        for c in 0u8..=255 {
+            for other in [b' ', b'a', 0xff] {
+                let bytes = [c, other, c, c, other, c, other, c];
+                let expected = bytes.iter().enumerate().fold(0u64, |m, (k, b)| {
+                    m | (u64::from(b.is_ascii_alphanumeric()) << (8 * k + 7))
+                });
+                assert_eq!(ascii_alnum(u64::from_le_bytes(bytes)), expected, "{c}");
+            }
         }
     }
 

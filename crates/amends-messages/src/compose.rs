@@ -5,6 +5,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use amends_core::account::Contact;
 use amends_core::domain::Key;
@@ -15,6 +16,7 @@ use amends_core::remediation::Decision;
 use amends_core::time::{Anchor, Minutes, Zone};
 use jiff::Timestamp;
 use minijinja::Value;
+use minijinja::value::{Enumerator, Object};
 
 use crate::context::{
     AccountFacts, ContactFacts, Facts, IncidentFacts, NextUpdateFacts, PersonFacts,
@@ -43,6 +45,9 @@ struct Cache {
     messages: ByZone<(Locale, usize), (Value, Value)>,
     senders: HashMap<Key, Value>,
     rca: HashMap<Locale, Value>,
+    /// By zone name, then (locale, message): everything of an account message that is not
+    /// the account's (incident, step, next update, sender, summary), found with one lookup.
+    shared: ByZone<(Locale, usize), [Value; 5]>,
     /// The last (account, contact): its account, contact and remediation values.
     account: Option<((usize, usize), [Value; 3])>,
 }
@@ -51,7 +56,9 @@ struct Cache {
 type ByZone<K, V> = HashMap<String, HashMap<K, V>>;
 
 /// A message's variables as engine values: the same names as [`Facts`] (a test keeps them
-/// equal), built from cached parts.
+/// equal), built from cached parts. The engine reads them straight from the struct (one
+/// allocation per message) rather than from a map built per message.
+#[derive(Debug)]
 struct Parts {
     account: Value,
     contact: Value,
@@ -64,19 +71,48 @@ struct Parts {
     step: Value,
 }
 
+/// The variable names of [`Parts`], in the order the engine enumerates them.
+const PART_NAMES: &[&str] = &[
+    "account",
+    "contact",
+    "incident",
+    "impact",
+    "remediation",
+    "next_update",
+    "sender",
+    "rca",
+    "step",
+];
+
 impl Parts {
     fn context(self) -> Value {
-        minijinja::context! {
-            account => self.account,
-            contact => self.contact,
-            incident => self.incident,
-            impact => self.impact,
-            remediation => self.remediation,
-            next_update => self.next_update,
-            sender => self.sender,
-            rca => self.rca,
-            step => self.step,
-        }
+        Value::from_object(self)
+    }
+}
+
+impl Object for Parts {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        self.get_value_by_str(key.as_str()?)
+    }
+
+    fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Value> {
+        let v = match key {
+            "account" => &self.account,
+            "contact" => &self.contact,
+            "incident" => &self.incident,
+            "impact" => &self.impact,
+            "remediation" => &self.remediation,
+            "next_update" => &self.next_update,
+            "sender" => &self.sender,
+            "rca" => &self.rca,
+            "step" => &self.step,
+            _ => return None,
+        };
+        Some(v.clone())
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Str(PART_NAMES)
     }
 }
 
@@ -140,11 +176,15 @@ impl<'p> Composer<'p> {
     /// A root-cause summary message without the summary would promise what it does not
     /// hold: it is not rendered at all.
     fn require_summary(&self, step: &CommStep) -> Result<(), ComposeError> {
+        // With a summary there is nothing to check (and no template to look up).
+        if self.rca.is_some() {
+            return Ok(());
+        }
         let is_summary = self
             .templates
             .entry(&step.template)
             .is_some_and(|e| e.purpose == amends_core::domain::Purpose::Rca);
-        if is_summary && self.rca.is_none() {
+        if is_summary {
             return Err(ComposeError::NoSummary(step.id.to_string()));
         }
         Ok(())
@@ -219,18 +259,55 @@ impl<'p> Composer<'p> {
                 values
             }
         };
-        let (step_value, next_update) = self.message_values(message, step, due, zone, locale);
+        let [incident, step_value, next_update, sender, rca] =
+            self.shared_values(message, step, due, zone, locale);
         Ok(Parts {
             account: account_value,
             contact: contact_value,
-            incident: self.incident_value(zone, locale, due),
+            incident,
             impact: Value::from(()),
             remediation,
             next_update,
-            sender: self.sender_value(&step.template),
-            rca: self.rca_value(locale),
+            sender,
+            rca,
             step: step_value,
         })
+    }
+
+    /// The values of an account message that every account reading it in the same zone and
+    /// locale shares: incident, step, next update, sender and summary.
+    fn shared_values(
+        &self,
+        message: usize,
+        step: &CommStep,
+        due: Timestamp,
+        zone: &Zone,
+        locale: Locale,
+    ) -> [Value; 5] {
+        if let Some(v) = self
+            .cache
+            .borrow()
+            .shared
+            .get(zone.name())
+            .and_then(|m| m.get(&(locale, message)))
+        {
+            return v.clone();
+        }
+        let (step_value, next_update) = self.message_values(message, step, due, zone, locale);
+        let values = [
+            self.incident_value(zone, locale, due),
+            step_value,
+            next_update,
+            self.sender_value(&step.template),
+            self.rca_value(locale),
+        ];
+        self.cache
+            .borrow_mut()
+            .shared
+            .entry(zone.name().to_string())
+            .or_default()
+            .insert((locale, message), values.clone());
+        values
     }
 
     fn public_parts(&self, message: usize) -> Result<Parts, ComposeError> {

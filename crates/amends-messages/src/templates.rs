@@ -58,7 +58,10 @@ pub struct Entry {
     pub needs_named_contact: bool,
     /// Whether it has text (not only a description).
     pub has_text: bool,
-    has_subject: bool,
+    /// The engine's names of the body and subject templates, made once here rather than
+    /// formatted for every message sent.
+    body_name: String,
+    subject_name: Option<String>,
 }
 
 /// Templates and the linter's warnings about them.
@@ -155,6 +158,13 @@ fn environment() -> Environment<'static> {
                 minijinja::ErrorKind::InvalidOperation,
                 "a missing value would be printed; guard it with {% if … %}",
             ));
+        }
+        // Plain text: a string is written as it is, without the formatting machinery the
+        // default formatter goes through (which writes the same characters).
+        if matches!(state.auto_escape(), minijinja::AutoEscape::None)
+            && let Some(s) = value.as_str()
+        {
+            return out.write_str(s).map_err(minijinja::Error::from);
         }
         minijinja::escape_formatter(out, state, value)
     });
@@ -297,7 +307,8 @@ pub fn compile(
                     channel: step_channel.unwrap_or(Channel::Email),
                     needs_named_contact: false,
                     has_text: false,
-                    has_subject: false,
+                    body_name: format!("{key}.body"),
+                    subject_name: None,
                 },
             );
             continue;
@@ -420,7 +431,8 @@ pub fn compile(
                 channel,
                 needs_named_contact,
                 has_text: true,
-                has_subject: subject.is_some(),
+                body_name: format!("{key}.body"),
+                subject_name: subject.is_some().then(|| format!("{key}.subject")),
             },
         );
     }
@@ -682,24 +694,25 @@ impl Templates {
             key: key.to_string(),
             detail: describe(&e),
         };
-        let body = self
-            .env
-            .get_template(&format!("{key}.body"))
-            .and_then(|t| t.render(facts))
-            .map_err(engine)?;
-        let subject = if entry.has_subject {
-            let s = self
-                .env
-                .get_template(&format!("{key}.subject"))
+        let render = |name: &str| {
+            self.env
+                .get_template(name)
                 .and_then(|t| t.render(facts))
-                .map_err(engine)?;
-            Some(s.trim().to_string())
-        } else {
-            None
+                .map_err(engine)
+        };
+        let mut body = render(&entry.body_name)?;
+        trim_in_place(&mut body);
+        let subject = match &entry.subject_name {
+            Some(name) => {
+                let mut s = render(name)?;
+                trim_in_place(&mut s);
+                Some(s)
+            }
+            None => None,
         };
         let mut rendered = Rendered {
             subject,
-            body: body.trim().to_string(),
+            body,
             purpose: entry.purpose,
             channel: entry.channel,
             findings: Vec::new(),
@@ -716,6 +729,13 @@ impl Templates {
         );
         Ok(rendered)
     }
+}
+
+/// Trims a rendered text's surrounding white space without copying it.
+fn trim_in_place(s: &mut String) {
+    s.truncate(s.trim_end().len());
+    let start = s.len() - s.trim_start().len();
+    s.drain(..start);
 }
 
 /// Renders a one-off template text against facts (for the printable RCA page and tests).
@@ -747,6 +767,15 @@ mod tests {
         assert_eq!(body, "Body here\n");
         assert_eq!(at, 16);
         assert_eq!(split_subject("Just a body").0, None);
+    }
+
+    #[test]
+    fn trimming_in_place_trims_as_trim_does() {
+        for text in ["", " ", "\n a b \n", "x", "\u{2003}é\u{2003}", "a \n"] {
+            let mut s = text.to_string();
+            trim_in_place(&mut s);
+            assert_eq!(s, text.trim());
+        }
     }
 
     #[test]
