@@ -214,33 +214,29 @@ async fn enqueue_in(w: &mut crate::WriteTx<'_>, jobs: &[NewJob]) -> Result<Enque
             }
             let delivered: std::collections::HashSet<String> =
                 q.fetch_all(&mut *w.tx).await?.into_iter().collect();
+            // What is in the queue already, in one read through the key's unique index (a
+            // status condition here let PostgreSQL, with no statistics on a table filling up
+            // in this very transaction, scan the queued rows instead: 16 s for 20,000 jobs).
             let sql = format!(
-                "SELECT key, due_ms, payload FROM outbox_jobs WHERE key IN ({keys}) AND status = 'queued'"
+                "SELECT key, status, due_ms, payload FROM outbox_jobs WHERE key IN ({keys})"
             );
             let mut q = sqlx::query(&sql);
             for j in chunk {
                 q = q.bind(j.key.clone());
             }
-            // What waits already, with its due time and payload: a re-plan that changes
-            // neither writes nothing for it.
-            let waiting: std::collections::HashMap<String, (i64, String)> = q
-                .fetch_all(&mut *w.tx)
-                .await?
-                .iter()
-                .map(|r| {
-                    Ok((
-                        r.try_get("key")?,
-                        (r.try_get("due_ms")?, r.try_get("payload")?),
-                    ))
-                })
-                .collect::<Result<_>>()?;
-            let sql = format!("SELECT key FROM outbox_jobs WHERE key IN ({keys})");
-            let mut q = sqlx::query_scalar::<_, String>(&sql);
-            for j in chunk {
-                q = q.bind(j.key.clone());
+            let mut existing = std::collections::HashSet::new();
+            // What waits, with its due time and payload: a re-plan that changes neither
+            // writes nothing for it.
+            let mut waiting: std::collections::HashMap<String, (i64, String)> =
+                std::collections::HashMap::new();
+            for r in q.fetch_all(&mut *w.tx).await? {
+                let key: String = r.try_get("key")?;
+                let status: String = r.try_get("status")?;
+                if status == "queued" {
+                    waiting.insert(key.clone(), (r.try_get("due_ms")?, r.try_get("payload")?));
+                }
+                existing.insert(key);
             }
-            let existing: std::collections::HashSet<String> =
-                q.fetch_all(&mut *w.tx).await?.into_iter().collect();
             let fresh: Vec<&NewJob> = chunk
                 .iter()
                 .filter(|j| !delivered.contains(&j.key) && !existing.contains(&j.key))
