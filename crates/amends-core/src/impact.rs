@@ -85,14 +85,15 @@ impl Impact {
         self.requests > 0
     }
 
-    /// Failures / requests, exact to [`ERROR_RATE_DP`] places (half away from zero); zero
-    /// without requests.
+    /// Failures / requests, exact to [`ERROR_RATE_DP`] places (half away from zero, trailing
+    /// zeros dropped); zero without requests.
     pub fn error_rate(&self) -> Decimal {
         if self.requests == 0 {
             return Decimal::ZERO;
         }
         (Decimal::from(self.failures) / Decimal::from(self.requests))
             .round_dp_with_strategy(ERROR_RATE_DP, RoundingStrategy::MidpointAwayFromZero)
+            .normalize()
     }
 
     /// What the figures say (see [`ImpactStatus`]).

@@ -760,7 +760,11 @@ impl<'c> Worker<'c> {
                 path: path.to_path_buf(),
                 column: name.to_string(),
                 role,
-                found: array.data_type().to_string(),
+                found: match array.data_type() {
+                    // Text read as a dictionary by amends' own hint: name the value type.
+                    DataType::Dictionary(_, v) => v.to_string(),
+                    other => other.to_string(),
+                },
                 expected,
             }
         };
