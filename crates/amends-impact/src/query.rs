@@ -159,7 +159,17 @@ impl Window {
         let bad = |why: String| ImpactError::Config(format!("window {spec:?}: {why}"));
         let mut parts = spec.split(';');
         let range = parts.next().unwrap_or_default();
-        let Some((a, b)) = range.split_once('/') else {
+        // The '/' between the ends, not one inside a zone name ("…[America/New_York]").
+        let mut depth = 0i32;
+        let slash = range.char_indices().find(|&(_, c)| {
+            match c {
+                '[' => depth += 1,
+                ']' => depth -= 1,
+                _ => {}
+            }
+            c == '/' && depth == 0
+        });
+        let Some((a, b)) = slash.map(|(i, _)| (&range[..i], &range[i + 1..])) else {
             return Err(bad("expected START/END".into()));
         };
         let (start, start_zone) = instant(a.trim(), zone).map_err(&bad)?;
@@ -325,6 +335,13 @@ mod tests {
         assert_eq!(w.region.as_deref(), Some("eu"));
         assert!(Window::parse("2025-01-02T00:00Z/2025-01-01T00:00Z", &TimeZone::UTC).is_err());
         assert!(Window::parse("yesterday", &TimeZone::UTC).is_err());
+        let zoned = Window::parse(
+            "2024-10-15T10:00[America/New_York]/2024-10-15T14:00[America/New_York]",
+            &TimeZone::UTC,
+        )
+        .unwrap();
+        assert_eq!(zoned.start.to_string(), "2024-10-15T14:00:00Z");
+        assert_eq!(zoned.zone.iana_name(), Some("America/New_York"));
         let ny = TimeZone::get("America/New_York").unwrap();
         let err = Window::parse("2025-03-09T02:30/2025-03-09T04:00", &ny).unwrap_err();
         assert!(err.to_string().contains("DST"), "{err}");

@@ -826,7 +826,7 @@ impl<'c> Worker<'c> {
             let same = self
                 .dict_values
                 .as_ref()
-                .is_some_and(|v| Arc::ptr_eq(v, values));
+                .is_some_and(|v| Arc::ptr_eq(v, values) || same_buffers(v, values));
             if !same {
                 self.dict_values = Some(values.clone());
                 self.dict_slots.clear();
@@ -1203,6 +1203,22 @@ impl<'a> TextCol<'a> {
             },
         }
     }
+}
+
+/// Whether two dictionaries hold the same values: the batches of one column chunk carry the
+/// same dictionary, so each distinct id is looked up once per chunk, not once per row.
+/// Comparing the bytes (a memcmp of the dictionary, about 20 bytes per row of a batch) is far
+/// cheaper than hashing every row's id.
+fn same_buffers(a: &ArrayRef, b: &ArrayRef) -> bool {
+    let (a, b) = (a.to_data(), b.to_data());
+    a.len() == b.len()
+        && a.offset() == b.offset()
+        && a.null_count() == b.null_count()
+        && a.buffers().len() == b.buffers().len()
+        && a.buffers()
+            .iter()
+            .zip(b.buffers())
+            .all(|(x, y)| x.as_slice() == y.as_slice())
 }
 
 fn text_at(values: &ArrayRef, i: usize) -> Option<&str> {
