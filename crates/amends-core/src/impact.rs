@@ -63,22 +63,6 @@ impl ImpactStatus {
     }
 }
 
-impl std::str::FromStr for ImpactStatus {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "impacted" => Ok(ImpactStatus::Impacted),
-            "silent" => Ok(ImpactStatus::Silent),
-            "quiet" => Ok(ImpactStatus::Quiet),
-            "unaffected" => Ok(ImpactStatus::Unaffected),
-            other => Err(format!(
-                "{other:?} is not an impact status (impacted, silent, quiet, unaffected)"
-            )),
-        }
-    }
-}
-
 impl Impact {
     /// Whether the account sent any request inside the window(s).
     pub fn active(&self) -> bool {
