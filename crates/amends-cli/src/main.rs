@@ -15,6 +15,7 @@ macro_rules! say {
 }
 
 mod demo;
+mod impact;
 mod messages;
 mod output;
 mod service;
@@ -68,7 +69,15 @@ enum Command {
         /// an incident that is still open.
         #[arg(long)]
         as_of: Option<String>,
+        /// Per-account impact measured by `amends impact` (.parquet, .csv or .json): the
+        /// playbook's [impact] table then decides which accounts are targeted and how
+        /// remediation scales.
+        #[arg(long)]
+        impact: Option<PathBuf>,
     },
+    /// Measure each account's impact from usage logs (Parquet, CSV, NDJSON): requests,
+    /// failures, impacted minutes and last week's baseline, for `amends plan --impact`.
+    Impact(impact::ImpactArgs),
     /// Plan the bundled worked example (a 4-hour outage affecting 180 companies) with the
     /// bundled default playbook. Needs no set-up.
     Demo {
@@ -156,6 +165,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Preview(args) => messages::preview(args),
         Command::Rca(args) => messages::rca(args),
         Command::Scripts(c) => messages::scripts(c),
+        Command::Impact(args) => impact::impact(args).map(|()| ExitCode::SUCCESS),
         other => run_plan_or_store(cli.config, other).map(|()| ExitCode::SUCCESS),
     }
 }
@@ -181,6 +191,7 @@ fn run_plan_or_store(config: Option<PathBuf>, command: Command) -> anyhow::Resul
             incident,
             out,
             as_of,
+            impact,
         } => {
             let pb = Playbook::parse(&display(&playbook), &read(&playbook, "playbook")?)?;
             let accts = load_accounts(&accounts, &pb)?;
@@ -195,7 +206,11 @@ fn run_plan_or_store(config: Option<PathBuf>, command: Command) -> anyhow::Resul
                     inc.anchors.start
                 );
             }
-            let plan = plan::plan(&pb, &accts, &inc, as_of)?;
+            let impacts = impact.as_deref().map(impact::load).transpose()?;
+            let plan = match &impacts {
+                Some(i) => plan::plan_with_impact(&pb, &accts, &inc, as_of, i)?,
+                None => plan::plan(&pb, &accts, &inc, as_of)?,
+            };
             output::write(out.output.as_deref(), |w| {
                 amends_report::write(&plan, out.format.into(), w)
             })
@@ -210,7 +225,11 @@ fn run_plan_or_store(config: Option<PathBuf>, command: Command) -> anyhow::Resul
                 amends_report::write(&plan, out.format.into(), w)
             })
         }
-        Command::Lint(_) | Command::Preview(_) | Command::Rca(_) | Command::Scripts(_) => {
+        Command::Lint(_)
+        | Command::Preview(_)
+        | Command::Rca(_)
+        | Command::Scripts(_)
+        | Command::Impact(_) => {
             bail!("internal: message commands are run by `run`")
         }
     }

@@ -13,6 +13,7 @@ pub mod alert;
 pub mod classify;
 pub mod diagnostic;
 pub mod domain;
+pub mod impact;
 pub mod incident;
 pub mod lint;
 pub mod locale;

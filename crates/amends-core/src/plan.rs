@@ -8,10 +8,14 @@ use jiff::Timestamp;
 use crate::account::Account;
 use crate::classify::{self, Classification, Facts};
 use crate::domain::{Channel, Key};
+use crate::impact::{Impact, ImpactStatus, Impacts};
 use crate::incident::Incident;
 use crate::money::Money;
 use crate::playbook::{Audience, CommStep, Condition, Playbook, SeverityLevel};
+use crate::playbook::{ImpactTarget, SlaDowntime};
 use crate::remediation::{self, BillingMonth, Context, Decision, RemediationError, Status};
+use crate::time::Minutes;
+use rust_decimal::Decimal;
 
 /// A bound on the occurrences of one repeating step, so a plan always ends: a 15-minute
 /// cadence over a 30-day outage is 2,880 occurrences, well inside it.
@@ -71,6 +75,8 @@ pub struct AccountPlan<'a> {
     pub account: &'a Account,
     /// Its remediation.
     pub decision: Decision<'a>,
+    /// Its measured impact, when the plan was made from usage logs.
+    pub impact: Option<&'a Impact>,
 }
 
 /// A message for one contact of an account.
@@ -134,9 +140,46 @@ pub fn plan<'a>(
     incident: &'a Incident,
     as_of: Timestamp,
 ) -> Result<Plan<'a>, PlanError> {
+    make(playbook, accounts, incident, as_of, None)
+}
+
+/// Makes the recovery plan from each account's measured impact (usage logs): the playbook's
+/// `[impact] target` decides which accounts in the incident's scope are affected (by default
+/// only those with an impacted minute), and remediation scales with each account's impact
+/// (`credit_per_impacted_hour`, `sla_downtime = "impacted_minutes"`).
+pub fn plan_with_impact<'a>(
+    playbook: &'a Playbook,
+    accounts: &'a [Account],
+    incident: &'a Incident,
+    as_of: Timestamp,
+    impacts: &'a Impacts,
+) -> Result<Plan<'a>, PlanError> {
+    make(playbook, accounts, incident, as_of, Some(impacts))
+}
+
+fn make<'a>(
+    playbook: &'a Playbook,
+    accounts: &'a [Account],
+    incident: &'a Incident,
+    as_of: Timestamp,
+    impacts: Option<&'a Impacts>,
+) -> Result<Plan<'a>, PlanError> {
+    let targeted = |a: &Account| {
+        let Some(impacts) = impacts else {
+            return true;
+        };
+        match playbook.impact.target {
+            ImpactTarget::All => true,
+            ImpactTarget::Impacted => impacts.status(&a.id) == ImpactStatus::Impacted,
+            ImpactTarget::ImpactedOrSilent => matches!(
+                impacts.status(&a.id),
+                ImpactStatus::Impacted | ImpactStatus::Silent
+            ),
+        }
+    };
     let affected: Vec<&Account> = accounts
         .iter()
-        .filter(|a| incident.scope.contains(a))
+        .filter(|a| incident.scope.contains(a) && targeted(a))
         .collect();
     let mut affected_by_tier = vec![0usize; playbook.tiers.len()];
     for a in &affected {
@@ -170,8 +213,13 @@ pub fn plan<'a>(
     let mut errors = Vec::new();
     let mut account_plans = Vec::with_capacity(affected.len());
     for account in affected {
-        match remediation::decide(playbook, account, &ctx) {
-            Ok(decision) => account_plans.push(AccountPlan { account, decision }),
+        let impact = impacts.and_then(|i| i.get(&account.id));
+        match decide_with_impact(playbook, account, &ctx, impact) {
+            Ok(decision) => account_plans.push(AccountPlan {
+                account,
+                decision,
+                impact,
+            }),
             Err(e) => errors.push(e),
         }
     }
@@ -192,6 +240,41 @@ pub fn plan<'a>(
         remediation: ctx,
         accounts: account_plans,
     })
+}
+
+/// An account's remediation, scaled by its measured impact as the playbook says: SLA uptime
+/// from its own impacted minutes, and a credit per started impacted hour.
+fn decide_with_impact<'p>(
+    playbook: &'p Playbook,
+    account: &Account,
+    ctx: &Context,
+    impact: Option<&Impact>,
+) -> Result<Decision<'p>, RemediationError> {
+    let Some(impact) = impact else {
+        return remediation::decide(playbook, account, ctx);
+    };
+    let policy = &playbook.impact;
+    let mut decision = match policy.sla_downtime {
+        SlaDowntime::Incident => remediation::decide(playbook, account, ctx)?,
+        SlaDowntime::ImpactedMinutes => {
+            let minutes = i64::try_from(impact.impacted_minutes).unwrap_or(i64::MAX);
+            let own = Context {
+                downtime_by_month: vec![(ctx.month, Minutes::new(minutes))],
+                ..ctx.clone()
+            };
+            remediation::decide(playbook, account, &own)?
+        }
+    };
+    let currency = account.monthly_fee.currency();
+    if let Some(rate) = policy.credit_per_impacted_hour.get(&currency) {
+        let hours = Decimal::from(impact.impacted_hours_started());
+        let extra = Money::rounded(rate.amount() * hours, currency);
+        decision.credit = decision
+            .credit
+            .checked_add(extra)
+            .unwrap_or(decision.credit);
+    }
+    Ok(decision)
 }
 
 fn messages(

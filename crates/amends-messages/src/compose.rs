@@ -19,7 +19,7 @@ use minijinja::Value;
 use minijinja::value::{Enumerator, Object};
 
 use crate::context::{
-    AccountFacts, ContactFacts, Facts, IncidentFacts, NextUpdateFacts, PersonFacts,
+    AccountFacts, ContactFacts, Facts, ImpactFacts, IncidentFacts, NextUpdateFacts, PersonFacts,
     RemediationFacts, StepFacts, duration_words, first_name, join_words,
 };
 use crate::rca::Rca;
@@ -265,7 +265,22 @@ impl<'p> Composer<'p> {
             account: account_value,
             contact: contact_value,
             incident,
-            impact: Value::from(()),
+            // Measured figures are known from the resolution on (from the plan's as-of while
+            // open): an earlier message must not quote failures that had not happened yet.
+            impact: match ap.impact {
+                Some(i)
+                    if due
+                        >= self
+                            .plan
+                            .incident
+                            .anchors
+                            .resolution
+                            .unwrap_or(self.plan.as_of) =>
+                {
+                    Value::from_serialize(impact_facts(i, zone, locale))
+                }
+                _ => Value::from(()),
+            },
             remediation,
             next_update,
             sender,
@@ -447,7 +462,9 @@ impl<'p> Composer<'p> {
             account: ap.map(|ap| account_facts(ap.account)),
             contact: contact.map(contact_facts),
             incident: self.incident(zone, locale, at),
-            impact: None,
+            impact: ap
+                .and_then(|ap| ap.impact)
+                .map(|i| impact_facts(i, zone, locale)),
             remediation: ap.map(|ap| self.remediation(&ap.decision, locale)),
             next_update: None,
             sender,
@@ -632,6 +649,18 @@ impl<'p> Composer<'p> {
             approver: named(d.approver()),
             apology_from,
         }
+    }
+}
+
+/// An account's measured impact, its failure times in the reader's zone and locale.
+fn impact_facts(i: &amends_core::impact::Impact, zone: &Zone, locale: Locale) -> ImpactFacts {
+    let time = |t: Option<Timestamp>| t.map(|t| locale.time(&zone.local(t)));
+    ImpactFacts {
+        requests: i.requests,
+        failed_requests: i.failures,
+        impacted_minutes: i.impacted_minutes,
+        first_failure: time(i.first_failure),
+        last_failure: time(i.last_failure),
     }
 }
 

@@ -239,6 +239,7 @@ fn build(c: &mut Checker<'_>, raw: raw::RawPlaybook) -> Option<Playbook> {
     let sla_schedules = sla_schedules(c, raw.sla_schedules);
     let remediation = remediation(c, &tiers, &ids, &people, &sla_schedules, raw.remediation);
     let reviews = reviews(c, &people, &ids, raw.review);
+    let impact = impact(c, raw.impact);
 
     Some(Playbook {
         name,
@@ -254,7 +255,83 @@ fn build(c: &mut Checker<'_>, raw: raw::RawPlaybook) -> Option<Playbook> {
         remediation: remediation?,
         sla_schedules,
         reviews,
+        impact,
     })
+}
+
+/// The `[impact]` table; absent means the defaults (impacted accounts only, 5 % errors).
+fn impact(c: &mut Checker<'_>, raw: Option<Spanned<raw::RawImpact>>) -> ImpactPolicy {
+    let mut policy = ImpactPolicy::default();
+    let Some(raw) = raw else {
+        return policy;
+    };
+    let raw = raw.into_inner();
+    if let Some(t) = &raw.target {
+        match t.get_ref().as_str() {
+            "impacted" => policy.target = ImpactTarget::Impacted,
+            "impacted_or_silent" => policy.target = ImpactTarget::ImpactedOrSilent,
+            "all" => policy.target = ImpactTarget::All,
+            other => c.error(
+                t.span(),
+                format!("target {other:?}: use \"impacted\", \"impacted_or_silent\" or \"all\""),
+            ),
+        }
+    }
+    if let Some(rate) = &raw.error_rate {
+        let v = rate.get_ref().0;
+        if v <= Decimal::ZERO || v > Decimal::ONE {
+            c.error(
+                rate.span(),
+                format!(
+                    "error_rate is a fraction above 0 and at most 1 (\"0.05\" for 5 %), not {v}"
+                ),
+            );
+        }
+        policy.error_rate = v;
+    }
+    if let Some(ms) = raw.latency_ms {
+        if *ms.get_ref() == 0 {
+            c.error(ms.span(), "latency_ms must be at least 1");
+        }
+        policy.latency_ms = Some(ms.into_inner());
+    }
+    if let Some(m) = &raw.credit_per_impacted_hour {
+        policy.credit_per_impacted_hour = c.amounts(m);
+    }
+    if let Some(d) = &raw.sla_downtime {
+        match d.get_ref().as_str() {
+            "incident" => policy.sla_downtime = SlaDowntime::Incident,
+            "impacted_minutes" => policy.sla_downtime = SlaDowntime::ImpactedMinutes,
+            other => c.error(
+                d.span(),
+                format!("sla_downtime {other:?}: use \"incident\" or \"impacted_minutes\""),
+            ),
+        }
+    }
+    const KEYS: [&str; 9] = [
+        "account",
+        "timestamp",
+        "zone",
+        "status",
+        "failure_from",
+        "success",
+        "latency",
+        "feature",
+        "region",
+    ];
+    for (key, column) in raw.columns {
+        if !KEYS.contains(&key.as_str()) {
+            c.error(
+                column.span(),
+                format!(
+                    "[impact.columns] has no key {key:?}; the keys are: {}",
+                    KEYS.join(", ")
+                ),
+            );
+        }
+        policy.columns.insert(key, column.into_inner());
+    }
+    policy
 }
 
 fn unique_keys(c: &mut Checker<'_>, what: &'static str, texts: &[Text]) -> Vec<Key> {

@@ -49,6 +49,61 @@ pub struct Playbook {
     pub sla_schedules: BTreeMap<Key, SlaSchedule>,
     /// Post-incident review tasks.
     pub reviews: Vec<ReviewTask>,
+    /// How measured per-account impact (usage logs) targets and scales the plan.
+    pub impact: ImpactPolicy,
+}
+
+/// Which accounts a plan made with measured impact targets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ImpactTarget {
+    /// Only accounts with at least one impacted minute.
+    #[default]
+    Impacted,
+    /// Impacted accounts and silent ones (much less traffic than the week before).
+    ImpactedOrSilent,
+    /// Every account in the incident's scope, impact or not.
+    All,
+}
+
+/// What the SLA uptime of an account is computed from when its impact is measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SlaDowntime {
+    /// The incident's duration, the same for every account.
+    #[default]
+    Incident,
+    /// The account's own impacted minutes.
+    ImpactedMinutes,
+}
+
+/// The playbook's `[impact]` table: when a minute counts as impacted, which accounts a plan
+/// targets, and how remediation scales with each account's impact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImpactPolicy {
+    /// Which accounts are targeted.
+    pub target: ImpactTarget,
+    /// A minute is impacted at or above this error rate (0 < rate ≤ 1).
+    pub error_rate: Decimal,
+    /// … or at or above this mean latency, in milliseconds.
+    pub latency_ms: Option<u64>,
+    /// A credit per started impacted hour, by currency, added to the account's remediation.
+    pub credit_per_impacted_hour: BTreeMap<Currency, Money>,
+    /// What SLA uptime is computed from.
+    pub sla_downtime: SlaDowntime,
+    /// The logs' column mapping (`account = "customer_id"`, …), read by `amends impact`.
+    pub columns: BTreeMap<String, String>,
+}
+
+impl Default for ImpactPolicy {
+    fn default() -> ImpactPolicy {
+        ImpactPolicy {
+            target: ImpactTarget::default(),
+            error_rate: Decimal::new(5, 2),
+            latency_ms: None,
+            credit_per_impacted_hour: BTreeMap::new(),
+            sla_downtime: SlaDowntime::default(),
+            columns: BTreeMap::new(),
+        }
+    }
 }
 
 impl Playbook {

@@ -36,6 +36,19 @@ pub(super) struct RawPlaybook {
     pub escalation: BTreeMap<Text, Vec<Spanned<RawEscalationStep>>>,
     #[serde(default)]
     pub review: Vec<Spanned<RawReview>>,
+    pub impact: Option<Spanned<RawImpact>>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawImpact {
+    pub target: Option<Text>,
+    pub error_rate: Option<Spanned<Exact>>,
+    pub latency_ms: Option<Spanned<u64>>,
+    pub credit_per_impacted_hour: Option<Spanned<BTreeMap<String, Text>>>,
+    pub sla_downtime: Option<Text>,
+    #[serde(default)]
+    pub columns: BTreeMap<String, Text>,
 }
 
 #[derive(Debug, serde::Deserialize)]
