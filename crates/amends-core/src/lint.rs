@@ -401,6 +401,9 @@ struct Text<'t> {
     /// The words that may start a phrase ([`CUES`]), in text order: the phrase rules read
     /// these instead of every word.
     cues: Vec<usize>,
+    /// The reading grade's counts when they were summed from cached pieces ([`Text::read`]);
+    /// `None` when [`grade`] must count the words itself.
+    counts: Option<Counts>,
 }
 
 impl<'t> Text<'t> {
@@ -412,6 +415,7 @@ impl<'t> Text<'t> {
             marks: 0,
             any: 0,
             cues: Vec::new(),
+            counts: None,
         };
         let b = raw.as_bytes();
         let alphanumeric_at = |i: usize| match b.get(i) {
@@ -800,6 +804,9 @@ struct Piece {
     words: Vec<Word>,
     marks: u16,
     any: u32,
+    /// Its words' counts for the reading grade, so a summary's grade is summed per piece
+    /// instead of counting syllables in every word of every message.
+    counts: Counts,
 }
 
 /// The most pieces kept per thread; past it the cache starts over, so memory stays bounded
@@ -913,6 +920,7 @@ impl<'t> Text<'t> {
             marks: 0,
             any: 0,
             cues: Vec::new(),
+            counts: Some(Counts::default()),
         };
         let b = raw.as_bytes();
         let mut start = 0;
@@ -928,6 +936,7 @@ impl<'t> Text<'t> {
                 }
                 let t = Text::new(s);
                 let piece = Piece {
+                    counts: counts(&t),
                     words: t.words,
                     marks: t.marks,
                     any: t.any,
@@ -944,6 +953,11 @@ impl<'t> Text<'t> {
     fn append(&mut self, piece: &Piece, start: usize) {
         self.marks |= piece.marks;
         self.any |= piece.any;
+        if let Some(c) = self.counts.as_mut() {
+            c.words += piece.counts.words;
+            c.syllables += piece.counts.syllables;
+            c.sentences += piece.counts.sentences;
+        }
         self.words.reserve(piece.words.len());
         for w in &piece.words {
             if w.flags & CUES != 0 {
@@ -2440,7 +2454,25 @@ pub fn reading_grade(raw: &str) -> f64 {
 }
 
 fn grade(text: &Text<'_>) -> f64 {
-    let (mut words, mut syllable_count, mut sentences) = (0usize, 0usize, 0usize);
+    let c = text.counts.unwrap_or_else(|| counts(text));
+    if c.words == 0 {
+        return 0.0;
+    }
+    let w = c.words as f64;
+    0.39 * (w / c.sentences.max(1) as f64) + 11.8 * (c.syllables as f64 / w) - 15.59
+}
+
+/// What the reading grade is computed from: words with a letter, their syllables, and
+/// sentences. Sums, so the counts of a text's pieces add up to the text's.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Counts {
+    words: usize,
+    syllables: usize,
+    sentences: usize,
+}
+
+fn counts(text: &Text<'_>) -> Counts {
+    let mut c = Counts::default();
     for word in &text.words {
         let w = &text.raw[word.at.clone()];
         let alphabetic = if word.flags & NON_ASCII != 0 {
@@ -2449,18 +2481,14 @@ fn grade(text: &Text<'_>) -> f64 {
             w.bytes().any(|c| c.is_ascii_alphabetic())
         };
         if alphabetic {
-            words += 1;
-            syllable_count += syllables(w);
+            c.words += 1;
+            c.syllables += syllables(w);
         }
         if word.flags & SENTENCE_END != 0 {
-            sentences += 1;
+            c.sentences += 1;
         }
     }
-    if words == 0 {
-        return 0.0;
-    }
-    let w = words as f64;
-    0.39 * (w / sentences.max(1) as f64) + 11.8 * (syllable_count as f64 / w) - 15.59
+    c
 }
 
 /// Syllables in an English word, by vowel groups with a silent final e: the usual heuristic.
@@ -2499,6 +2527,7 @@ mod tests {
             marks: 0,
             any: 0,
             cues: Vec::new(),
+            counts: None,
         };
         let b = raw.as_bytes();
         let alphanumeric_at = |i: usize| match b.get(i) {
@@ -2734,8 +2763,9 @@ mod tests {
     }
 
     /// Everything a text read in pieces must share with the text read whole.
-    fn whole(text: &Text<'_>) -> (Tokens, u32, Vec<usize>) {
-        (tokens(text), text.any, text.cues.clone())
+    fn whole(text: &Text<'_>) -> (Tokens, u32, Vec<usize>, Counts) {
+        let counts = text.counts.unwrap_or_else(|| counts(text));
+        (tokens(text), text.any, text.cues.clone(), counts)
     }
 
     fn spliced_as_whole(
