@@ -17,8 +17,18 @@
 //! phrases are compared as packed words, and a rule skips a text that has none of the classes
 //! it needs. Findings do not depend on any of this: the first, plainer tokeniser and a
 //! word-by-word phrase search are kept in the tests as references that proptests compare the
-//! fast paths with. The whole message is linted each time; the fixed text of a template is not
-//! linted apart from its values (see BENCHMARKS.md for why that is the next step).
+//! fast paths with.
+//!
+//! Most of a million messages is the same few sentences: a template's fixed text, and values
+//! shared by every reader in a zone or a tier. So a text is cut into pieces where the
+//! tokeniser reads each side alone exactly as it reads the whole (after a line break, and
+//! between sentences: see `piece_end`), each piece is tokenised once per thread and kept, and
+//! a message is its pieces' words copied in with their offsets moved, plus the words of the
+//! pieces it is the first to hold (an account's name, its credit). Keyed by the piece's text,
+//! not by the template, the cache needs nothing from the renderer and cannot go stale; it is
+//! bounded and starts over when full. The rules still read the whole message, and proptests
+//! hold the spliced words, marks, classes and reading-grade counts equal to the whole text's
+//! and the findings on generated rendered messages equal to a whole-text lint.
 
 use std::fmt;
 use std::ops::Range;
