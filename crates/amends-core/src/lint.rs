@@ -819,9 +819,16 @@ struct Piece {
     counts: Counts,
 }
 
-/// The most pieces kept per thread; past it the cache starts over, so memory stays bounded
-/// however many distinct account names and amounts a run sends.
+/// The most pieces kept per thread, so memory stays bounded however many distinct account
+/// names, amounts and times a run sends. A full cache keeps what it holds (the pieces every
+/// message shares came in with the first messages) and takes nothing new until
+/// [`PIECES_MISSED`] pieces were not found, when it starts over for whatever is being sent by
+/// then. Clearing it whenever it filled instead threw the shared pieces out with the rest every
+/// few thousand messages of a large incident, whose times differ from account to account.
 const PIECES_KEPT: usize = 8192;
+
+/// Pieces not found in a full cache before it starts over.
+const PIECES_MISSED: usize = 8 * PIECES_KEPT;
 
 /// A fast hash for the piece cache: a rotate-multiply over eight bytes at a time (the
 /// standard SipHash costs about a third of tokenising the text it guards). The cache holds
@@ -850,8 +857,12 @@ impl std::hash::Hasher for PieceHasher {
     }
 }
 
-type PieceCache =
-    std::collections::HashMap<Box<str>, Piece, std::hash::BuildHasherDefault<PieceHasher>>;
+/// Pieces by their text, and the misses since the cache filled.
+#[derive(Default)]
+struct PieceCache {
+    pieces: std::collections::HashMap<Box<str>, Piece, std::hash::BuildHasherDefault<PieceHasher>>,
+    missed: usize,
+}
 
 thread_local! {
     /// Pieces already read on this thread. A million messages from a handful of templates
@@ -938,12 +949,9 @@ impl<'t> Text<'t> {
             let end = piece_end(b, start);
             let s = &raw[start..end];
             // One lookup for a piece seen before; a new one is read and kept.
-            if let Some(piece) = cache.get(s) {
+            if let Some(piece) = cache.pieces.get(s) {
                 text.append(piece, start);
             } else {
-                if cache.len() >= PIECES_KEPT {
-                    cache.clear();
-                }
                 let t = Text::new(s);
                 let piece = Piece {
                     counts: counts(&t),
@@ -952,7 +960,15 @@ impl<'t> Text<'t> {
                     any: t.any,
                 };
                 text.append(&piece, start);
-                cache.insert(s.into(), piece);
+                if cache.pieces.len() < PIECES_KEPT {
+                    cache.pieces.insert(s.into(), piece);
+                } else {
+                    cache.missed += 1;
+                    if cache.missed >= PIECES_MISSED {
+                        cache.pieces.clear();
+                        cache.missed = 0;
+                    }
+                }
             }
             start = end;
         }
