@@ -2876,6 +2876,27 @@ mod tests {
     }
 
     #[test]
+    fn a_full_piece_cache_keeps_its_pieces_until_it_has_missed_many() {
+        let mut cache = PieceCache::default();
+        let shared = "We are sorry.\n";
+        let _ = Text::spliced(shared, &mut cache);
+        // The shared piece and as many more as fill the cache.
+        for i in 1..PIECES_KEPT {
+            let _ = Text::spliced(&format!("acct {i}\n"), &mut cache);
+        }
+        assert_eq!(cache.pieces.len(), PIECES_KEPT);
+        assert!(cache.pieces.contains_key(shared));
+        for i in 0..PIECES_MISSED - 1 {
+            let _ = Text::spliced(&format!("other {i}\n"), &mut cache);
+        }
+        assert!(cache.pieces.contains_key(shared));
+        let _ = Text::spliced("one miss too many\n", &mut cache);
+        assert!(cache.pieces.is_empty());
+        spliced_as_whole(shared, &mut cache).expect("the same words");
+        assert!(cache.pieces.contains_key(shared));
+    }
+
+    #[test]
     fn a_text_is_cut_after_line_breaks_and_between_sentences_only() {
         let raw = "Hi Alex,\n\nIt is over. We fixed it at 2:00 p.m. Sorry e.g. x .y. 1.5 a.\nb";
         let mut cuts = Vec::new();
