@@ -17,8 +17,18 @@
 //! phrases are compared as packed words, and a rule skips a text that has none of the classes
 //! it needs. Findings do not depend on any of this: the first, plainer tokeniser and a
 //! word-by-word phrase search are kept in the tests as references that proptests compare the
-//! fast paths with. The whole message is linted each time; the fixed text of a template is not
-//! linted apart from its values (see BENCHMARKS.md for why that is the next step).
+//! fast paths with.
+//!
+//! Most of a million messages is the same few sentences: a template's fixed text, and values
+//! shared by every reader in a zone or a tier. So a text is cut into pieces where the
+//! tokeniser reads each side alone exactly as it reads the whole (after a line break, and
+//! between sentences: see `piece_end`), each piece is tokenised once per thread and kept, and
+//! a message is its pieces' words copied in with their offsets moved, plus the words of the
+//! pieces it is the first to hold (an account's name, its credit). Keyed by the piece's text,
+//! not by the template, the cache needs nothing from the renderer and cannot go stale; it is
+//! bounded and starts over when full. The rules still read the whole message, and proptests
+//! hold the spliced words, marks, classes and reading-grade counts equal to the whole text's
+//! and the findings on generated rendered messages equal to a whole-text lint.
 
 use std::fmt;
 use std::ops::Range;
@@ -268,26 +278,31 @@ pub struct Finding {
 
 /// Lints one message. Findings come in text order, missing things (at `0..0`) first.
 pub fn lint(message: &Message<'_>, config: &LintConfig) -> Vec<Finding> {
-    let text = Text::new(message.text);
+    lint_text(&Text::read(message.text), message, config)
+}
+
+/// Lints a message already read into words (by [`Text::read`], or [`Text::new`] in the tests
+/// that hold the two equal).
+fn lint_text(text: &Text<'_>, message: &Message<'_>, config: &LintConfig) -> Vec<Finding> {
     let mut out = Findings {
         config,
         found: Vec::new(),
     };
     let purpose = message.purpose;
     if purpose == Purpose::Internal {
-        placeholders(&text, &mut out);
-        empty_values(&text, &mut out);
-        too_long(&text, message.channel, &mut out);
+        placeholders(text, &mut out);
+        empty_values(text, &mut out);
+        too_long(text, message.channel, &mut out);
         return out.done();
     }
     let per_account = purpose != Purpose::Status && message.channel != Channel::StatusPage;
 
-    generic_apology(&text, &mut out);
-    third_party_blame(&text, &mut out);
-    jargon(&text, &mut out);
-    placeholders(&text, &mut out);
-    empty_values(&text, &mut out);
-    too_long(&text, message.channel, &mut out);
+    generic_apology(text, &mut out);
+    third_party_blame(text, &mut out);
+    jargon(text, &mut out);
+    placeholders(text, &mut out);
+    empty_values(text, &mut out);
+    too_long(text, message.channel, &mut out);
     if per_account && !text.names_date_and_time() {
         out.missing(
             Rule::IncidentNotNamed,
@@ -301,7 +316,7 @@ pub fn lint(message: &Message<'_>, config: &LintConfig) -> Vec<Finding> {
         );
     }
     if message.needs_named_contact {
-        named_contact(&text, &mut out);
+        named_contact(text, &mut out);
     }
     let ongoing = matches!(
         purpose,
@@ -328,7 +343,7 @@ pub fn lint(message: &Message<'_>, config: &LintConfig) -> Vec<Finding> {
         }
     }
     if purpose == Purpose::Rca {
-        let grade = grade(&text);
+        let grade = grade(text);
         if grade > f64::from(config.max_reading_grade) {
             out.missing(
                 Rule::ReadingGrade,
@@ -396,6 +411,9 @@ struct Text<'t> {
     /// The words that may start a phrase ([`CUES`]), in text order: the phrase rules read
     /// these instead of every word.
     cues: Vec<usize>,
+    /// The reading grade's counts when they were summed from cached pieces ([`Text::read`]);
+    /// `None` when [`grade`] must count the words itself.
+    counts: Option<Counts>,
 }
 
 impl<'t> Text<'t> {
@@ -407,6 +425,7 @@ impl<'t> Text<'t> {
             marks: 0,
             any: 0,
             cues: Vec::new(),
+            counts: None,
         };
         let b = raw.as_bytes();
         let alphanumeric_at = |i: usize| match b.get(i) {
@@ -784,6 +803,198 @@ impl<'t> Text<'t> {
             }
             true
         }) || self.has_any_phrase(REMEDY_CUE, REMEDY_PHRASES)
+    }
+}
+
+// ----- pieces of text read once ----------------------------------------------------------
+
+/// A piece of text as the tokeniser read it on its own: its words with byte ranges counted
+/// from the piece's start, and the marks and classes they hold.
+struct Piece {
+    words: Vec<Word>,
+    marks: u16,
+    any: u32,
+    /// Its words' counts for the reading grade, so a summary's grade is summed per piece
+    /// instead of counting syllables in every word of every message.
+    counts: Counts,
+}
+
+/// The most pieces kept per thread, so memory stays bounded however many distinct account
+/// names, amounts and times a run sends. A full cache keeps what it holds (the pieces every
+/// message shares came in with the first messages) and takes nothing new until
+/// [`PIECES_MISSED`] pieces were not found, when it starts over for whatever is being sent by
+/// then. Clearing it whenever it filled instead threw the shared pieces out with the rest every
+/// few thousand messages of a large incident, whose times differ from account to account.
+const PIECES_KEPT: usize = 8192;
+
+/// Pieces not found in a full cache before it starts over.
+const PIECES_MISSED: usize = 8 * PIECES_KEPT;
+
+/// A fast hash for the piece cache: a rotate-multiply over eight bytes at a time (the
+/// standard SipHash costs about a third of tokenising the text it guards). The cache holds
+/// only text the linter was given, so there is nothing to defend against.
+#[derive(Default)]
+struct PieceHasher(u64);
+
+impl std::hash::Hasher for PieceHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut chunks = bytes.chunks_exact(8);
+        let mut h = self.0;
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+        }
+        let mut w = [0u8; 8];
+        let rest = chunks.remainder();
+        w[..rest.len()].copy_from_slice(rest);
+        self.0 = (h.rotate_left(5) ^ u64::from_le_bytes(w) ^ bytes.len() as u64).wrapping_mul(K);
+    }
+}
+
+/// Pieces by their text, and the misses since the cache filled.
+#[derive(Default)]
+struct PieceCache {
+    pieces: std::collections::HashMap<Box<str>, Piece, std::hash::BuildHasherDefault<PieceHasher>>,
+    missed: usize,
+}
+
+thread_local! {
+    /// Pieces already read on this thread. A million messages from a handful of templates
+    /// share most of their sentences (the fixed text, and values shared by a zone or a
+    /// tier), so each is tokenised once and copied in afterwards.
+    static PIECES: std::cell::RefCell<PieceCache> = std::cell::RefCell::default();
+}
+
+/// Where the next piece of `b` starts after `from`: just after a line break, or after the
+/// space of a letter or digit, a stop and a space when a letter or digit follows ("it. We").
+/// At both the tokeniser reads the two sides alone as it reads them together: the word
+/// before the cut ends a sentence either way (a line break in its gap, or a stop and white
+/// space, which are decided before the cut), nothing after the cut looks back across it
+/// (only a `,` or `.` after a space has a mark depending on the byte before, and after a
+/// line break or before a letter there is none), and no word spans it.
+fn piece_end(b: &[u8], from: usize) -> usize {
+    let mut i = from;
+    loop {
+        // Eight bytes at a time to the next line break or stop: most bytes are neither.
+        while let Some(Ok(chunk)) = b.get(i..i + 8).map(<[u8; 8]>::try_from) {
+            let x = u64::from_le_bytes(chunk);
+            let found = bytes_equal(x, b'\n')
+                | bytes_equal(x, b'.')
+                | bytes_equal(x, b'!')
+                | bytes_equal(x, b'?');
+            if found != 0 {
+                i += (found.trailing_zeros() / 8) as usize;
+                break;
+            }
+            i += 8;
+        }
+        let Some(&c) = b.get(i) else {
+            return b.len();
+        };
+        i += 1;
+        if c == b'\n' {
+            return i;
+        }
+        if BYTE_CLASS[usize::from(c)] & STOP != 0
+            && i >= 2
+            && BYTE_CLASS[usize::from(b[i - 2])] & ALNUM != 0
+            && b.get(i) == Some(&b' ')
+            && b.get(i + 1)
+                .is_some_and(|&n| BYTE_CLASS[usize::from(n)] & ALNUM != 0)
+        {
+            return i + 1;
+        }
+    }
+}
+
+/// The high bit of a byte set where the byte of `x` equals `c`. Bytes above an equal byte may
+/// be flagged too (the borrow runs on), so only the lowest flag is exact, which is the one
+/// [`piece_end`] reads.
+fn bytes_equal(x: u64, c: u8) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let y = x ^ (ONES * u64::from(c));
+    y.wrapping_sub(ONES) & !y & HIGH_BITS
+}
+
+impl<'t> Text<'t> {
+    /// The text as [`Text::new`] reads it, with each piece ([`piece_end`]) tokenised once
+    /// per thread and copied in with its offsets moved on later calls. The proptest
+    /// `pieces_read_alone_are_read_as_the_whole_text` holds the two equal.
+    fn read(raw: &'t str) -> Text<'t> {
+        PIECES.with(|cache| match cache.try_borrow_mut() {
+            Ok(mut cache) => Text::spliced(raw, &mut cache),
+            // Only reachable if linting re-entered itself; read the text plainly.
+            Err(_) => Text::new(raw),
+        })
+    }
+
+    fn spliced(raw: &'t str, cache: &mut PieceCache) -> Text<'t> {
+        let mut text = Text {
+            raw,
+            words: Vec::with_capacity(raw.len() / 5 + 1),
+            marks: 0,
+            any: 0,
+            cues: Vec::new(),
+            counts: Some(Counts::default()),
+        };
+        let b = raw.as_bytes();
+        let mut start = 0;
+        while start < b.len() {
+            let end = piece_end(b, start);
+            let s = &raw[start..end];
+            // One lookup for a piece seen before; a new one is read and kept.
+            if let Some(piece) = cache.pieces.get(s) {
+                text.append(piece, start);
+            } else {
+                let t = Text::new(s);
+                let piece = Piece {
+                    counts: counts(&t),
+                    words: t.words,
+                    marks: t.marks,
+                    any: t.any,
+                };
+                text.append(&piece, start);
+                if cache.pieces.len() < PIECES_KEPT {
+                    cache.pieces.insert(s.into(), piece);
+                } else {
+                    cache.missed += 1;
+                    if cache.missed >= PIECES_MISSED {
+                        cache.pieces.clear();
+                        cache.missed = 0;
+                    }
+                }
+            }
+            start = end;
+        }
+        text
+    }
+
+    /// Adds the words of a piece that starts at byte `start` of the text.
+    fn append(&mut self, piece: &Piece, start: usize) {
+        self.marks |= piece.marks;
+        self.any |= piece.any;
+        if let Some(c) = self.counts.as_mut() {
+            c.words += piece.counts.words;
+            c.syllables += piece.counts.syllables;
+            c.sentences += piece.counts.sentences;
+        }
+        self.words.reserve(piece.words.len());
+        for w in &piece.words {
+            if w.flags & CUES != 0 {
+                self.cues.push(self.words.len());
+            }
+            self.words.push(Word {
+                at: w.at.start + start..w.at.end + start,
+                flags: w.flags,
+                packed: w.packed,
+            });
+        }
     }
 }
 
@@ -2269,7 +2480,25 @@ pub fn reading_grade(raw: &str) -> f64 {
 }
 
 fn grade(text: &Text<'_>) -> f64 {
-    let (mut words, mut syllable_count, mut sentences) = (0usize, 0usize, 0usize);
+    let c = text.counts.unwrap_or_else(|| counts(text));
+    if c.words == 0 {
+        return 0.0;
+    }
+    let w = c.words as f64;
+    0.39 * (w / c.sentences.max(1) as f64) + 11.8 * (c.syllables as f64 / w) - 15.59
+}
+
+/// What the reading grade is computed from: words with a letter, their syllables, and
+/// sentences. Sums, so the counts of a text's pieces add up to the text's.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Counts {
+    words: usize,
+    syllables: usize,
+    sentences: usize,
+}
+
+fn counts(text: &Text<'_>) -> Counts {
+    let mut c = Counts::default();
     for word in &text.words {
         let w = &text.raw[word.at.clone()];
         let alphabetic = if word.flags & NON_ASCII != 0 {
@@ -2278,18 +2507,14 @@ fn grade(text: &Text<'_>) -> f64 {
             w.bytes().any(|c| c.is_ascii_alphabetic())
         };
         if alphabetic {
-            words += 1;
-            syllable_count += syllables(w);
+            c.words += 1;
+            c.syllables += syllables(w);
         }
         if word.flags & SENTENCE_END != 0 {
-            sentences += 1;
+            c.sentences += 1;
         }
     }
-    if words == 0 {
-        return 0.0;
-    }
-    let w = words as f64;
-    0.39 * (w / sentences.max(1) as f64) + 11.8 * (syllable_count as f64 / w) - 15.59
+    c
 }
 
 /// Syllables in an English word, by vowel groups with a silent final e: the usual heuristic.
@@ -2328,6 +2553,7 @@ mod tests {
             marks: 0,
             any: 0,
             cues: Vec::new(),
+            counts: None,
         };
         let b = raw.as_bytes();
         let alphanumeric_at = |i: usize| match b.get(i) {
@@ -2542,6 +2768,157 @@ mod tests {
         fn the_tokeniser_reads_any_string_as_the_reference_does(raw in "\\PC{0,80}") {
             proptest::prop_assert_eq!(tokens(&Text::new(&raw)), reference_tokens(&raw));
         }
+    }
+
+    /// Text cut where [`piece_end`] cuts it: sentences after stops and line breaks, among the
+    /// tokeniser's tricky pieces.
+    fn piece_text() -> impl Strategy<Value = String> {
+        let sentences = prop::collection::vec(
+            (
+                tricky_text(),
+                prop::sample::select(&[". ", ".\n", "\n", "! ", "? ", ". .", ".) ", " "][..]),
+                prop::sample::select(&["We", "x", "0", "é", ",", ".", "", "\n"][..]),
+            ),
+            0..6,
+        );
+        sentences.prop_map(|s| {
+            s.into_iter()
+                .map(|(t, stop, next)| format!("{t}{stop}{next}"))
+                .collect()
+        })
+    }
+
+    /// Everything a text read in pieces must share with the text read whole.
+    fn whole(text: &Text<'_>) -> (Tokens, u32, Vec<usize>, Counts) {
+        let counts = text.counts.unwrap_or_else(|| counts(text));
+        (tokens(text), text.any, text.cues.clone(), counts)
+    }
+
+    fn spliced_as_whole(
+        raw: &str,
+        cache: &mut PieceCache,
+    ) -> Result<(), proptest::test_runner::TestCaseError> {
+        let expected = whole(&Text::new(raw));
+        // Once tokenising the pieces, once copying them from the cache.
+        proptest::prop_assert_eq!(&whole(&Text::spliced(raw, cache)), &expected);
+        proptest::prop_assert_eq!(&whole(&Text::spliced(raw, cache)), &expected);
+        proptest::prop_assert_eq!(&whole(&Text::read(raw)), &expected);
+        Ok(())
+    }
+
+    /// A template's fixed sentences with values in their blanks, the values drawn from the
+    /// tokeniser's tricky pieces: rendered messages as the linter meets them.
+    fn rendered_message() -> impl Strategy<Value = (String, Purpose)> {
+        const FIXED: &[&str] = &[
+            "Subject: Resolved: the outage on {}, and what we are doing about it\n\nHi {},\n\n",
+            "The outage is over. On {}, your team could not use {} for 4 hours. ",
+            "We apologize for any inconvenience. Our cloud provider {} had an outage.\n\n",
+            "What you receive: a 7-day service credit of {} and a personal apology from {}. ",
+            "Next update: {} by email, or sooner if anything changes.\n\n",
+            "What we did: we restored the service at {} and checked it.\n\n",
+            "Questions? Reply to this email or write to me at {}.\n\nDana Whitfield\nVP Support",
+            "We have leveraged {} to {{ value }} the TBD root cause. {}",
+        ];
+        let purposes = prop::sample::select(
+            &[
+                Purpose::Acknowledgment,
+                Purpose::Update,
+                Purpose::Resolution,
+                Purpose::Rca,
+                Purpose::Status,
+                Purpose::Internal,
+            ][..],
+        );
+        (
+            prop::collection::vec(
+                (prop::sample::select(FIXED), tricky_text(), piece_text()),
+                1..8,
+            ),
+            purposes,
+        )
+            .prop_map(|(parts, purpose)| {
+                let mut out = String::new();
+                for (fixed, a, b) in parts {
+                    let mut values = [a, b].into_iter();
+                    for (k, chunk) in fixed.split("{}").enumerate() {
+                        if k > 0 {
+                            out.push_str(&values.next().unwrap_or_default());
+                        }
+                        out.push_str(chunk);
+                    }
+                }
+                (out, purpose)
+            })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn pieces_read_alone_are_read_as_the_whole_text(raw in piece_text()) {
+            spliced_as_whole(&raw, &mut PieceCache::default())?;
+        }
+
+        #[test]
+        fn any_string_read_in_pieces_is_read_as_the_whole_text(raw in "[ .\n!?aA,é]{0,40}|\\PC{0,80}") {
+            spliced_as_whole(&raw, &mut PieceCache::default())?;
+        }
+
+        #[test]
+        fn rendered_messages_are_linted_in_pieces_as_whole((raw, purpose) in rendered_message()) {
+            let message = Message::new(&raw, purpose, Channel::Email);
+            let config = LintConfig::default();
+            let whole = lint_text(&Text::new(&raw), &message, &config);
+            // Twice: the first call reads the new pieces, the second copies them all.
+            proptest::prop_assert_eq!(&lint(&message, &config), &whole);
+            proptest::prop_assert_eq!(&lint(&message, &config), &whole);
+        }
+    }
+
+    #[test]
+    fn a_full_piece_cache_keeps_its_pieces_until_it_has_missed_many() {
+        let mut cache = PieceCache::default();
+        let shared = "We are sorry.\n";
+        let _ = Text::spliced(shared, &mut cache);
+        // The shared piece and as many more as fill the cache.
+        for i in 1..PIECES_KEPT {
+            let _ = Text::spliced(&format!("acct {i}\n"), &mut cache);
+        }
+        assert_eq!(cache.pieces.len(), PIECES_KEPT);
+        assert!(cache.pieces.contains_key(shared));
+        for i in 0..PIECES_MISSED - 1 {
+            let _ = Text::spliced(&format!("other {i}\n"), &mut cache);
+        }
+        assert!(cache.pieces.contains_key(shared));
+        let _ = Text::spliced("one miss too many\n", &mut cache);
+        assert!(cache.pieces.is_empty());
+        spliced_as_whole(shared, &mut cache).expect("the same words");
+        assert!(cache.pieces.contains_key(shared));
+    }
+
+    #[test]
+    fn a_text_is_cut_after_line_breaks_and_between_sentences_only() {
+        let raw = "Hi Alex,\n\nIt is over. We fixed it at 2:00 p.m. Sorry e.g. x .y. 1.5 a.\nb";
+        let mut cuts = Vec::new();
+        let mut at = 0;
+        while at < raw.len() {
+            at = piece_end(raw.as_bytes(), at);
+            cuts.push(&raw[..at]);
+        }
+        assert_eq!(
+            cuts,
+            [
+                "Hi Alex,\n",
+                "Hi Alex,\n\n",
+                "Hi Alex,\n\nIt is over. ",
+                "Hi Alex,\n\nIt is over. We fixed it at 2:00 p.m. ",
+                "Hi Alex,\n\nIt is over. We fixed it at 2:00 p.m. Sorry e.g. ",
+                "Hi Alex,\n\nIt is over. We fixed it at 2:00 p.m. Sorry e.g. x .y. ",
+                "Hi Alex,\n\nIt is over. We fixed it at 2:00 p.m. Sorry e.g. x .y. 1.5 a.\n",
+                raw,
+            ]
+        );
+        spliced_as_whole(raw, &mut PieceCache::default()).expect("the same words");
     }
 
     fn ids(text: &str, purpose: Purpose, channel: Channel) -> Vec<&'static str> {
