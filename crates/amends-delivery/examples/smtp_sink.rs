@@ -105,9 +105,7 @@ async fn session(stream: TcpStream, counts: Shared) -> std::io::Result<()> {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let stats = args
-        .next()
-        .ok_or("usage: smtp_sink STATS_FILE [PORT]")?;
+    let stats = args.next().ok_or("usage: smtp_sink STATS_FILE [PORT]")?;
     let port: u16 = args.next().map(|p| p.parse()).transpose()?.unwrap_or(0);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     println!("{}", listener.local_addr()?);
@@ -117,10 +115,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         loop {
             let line = {
                 let c = lock(&writer);
-                format!("{} {} {:.6} {:.6}\n", c.messages, c.ids.len(), c.first, c.last)
+                format!(
+                    "{} {} {:.6} {:.6}\n",
+                    c.messages,
+                    c.ids.len(),
+                    c.first,
+                    c.last
+                )
             };
             let tmp = format!("{stats}.tmp");
-            if std::fs::write(&tmp, line).and_then(|()| std::fs::rename(&tmp, &stats)).is_err() {
+            if std::fs::write(&tmp, line)
+                .and_then(|()| std::fs::rename(&tmp, &stats))
+                .is_err()
+            {
                 eprintln!("smtp_sink: cannot write {stats}");
             }
             tokio::time::sleep(Duration::from_millis(100)).await;

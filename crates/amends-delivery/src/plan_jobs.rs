@@ -83,13 +83,39 @@ fn superseded(plan: &Plan<'_>) -> Vec<bool> {
 /// Every scheduled message of the plan as a job. Customer messages of an incident in triage
 /// wait for its confirmation (or auto-confirm time); internal escalation does not wait.
 pub fn plan_jobs(plan: &Plan<'_>, composer: &Composer<'_>) -> PlanJobs {
+    let mut out = message_jobs(plan, composer, Steps::All);
+    escalation_jobs(plan, &mut out);
+    out
+}
+
+/// The jobs of the plan's repeating steps only ("every 15 minutes while unresolved"): what an
+/// open incident's plan gains as time passes. Every other message was queued when the plan
+/// was written, so extending it renders a handful of messages, not every account's.
+pub fn repeating_jobs(plan: &Plan<'_>, composer: &Composer<'_>) -> PlanJobs {
+    message_jobs(plan, composer, Steps::Repeating)
+}
+
+/// Which communication steps [`message_jobs`] renders.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Steps {
+    All,
+    Repeating,
+}
+
+fn message_jobs(plan: &Plan<'_>, composer: &Composer<'_>, steps: Steps) -> PlanJobs {
     let mut out = PlanJobs::default();
     let incident = &plan.incident.id;
     let gate = plan.incident.customer_gate();
     let superseded = superseded(plan);
+    let wanted: Vec<bool> = plan
+        .messages
+        .iter()
+        .enumerate()
+        .map(|(i, m)| !superseded[i] && (steps == Steps::All || plan.step(m).every.is_some()))
+        .collect();
     for (i, m) in plan.messages.iter().enumerate() {
         let Due::At(due) = m.due else { continue };
-        if superseded[i] {
+        if !wanted[i] {
             continue;
         }
         let step = plan.step(m);
@@ -116,7 +142,7 @@ pub fn plan_jobs(plan: &Plan<'_>, composer: &Composer<'_>) -> PlanJobs {
         for d in plan.deliveries(ap.account) {
             let m = &plan.messages[d.message];
             let Due::At(due) = m.due else { continue };
-            if superseded[d.message] {
+            if !wanted[d.message] {
                 continue;
             }
             let Some(due) = gated(gate, due) else {
@@ -152,7 +178,6 @@ pub fn plan_jobs(plan: &Plan<'_>, composer: &Composer<'_>) -> PlanJobs {
             );
         }
     }
-    escalation_jobs(plan, &mut out);
     out
 }
 

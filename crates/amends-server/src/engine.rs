@@ -49,6 +49,8 @@ pub struct Engine {
     poll: Duration,
     /// Extends open incidents' repeating steps, when the engine has the lifecycle.
     cadence: Option<Cadence>,
+    /// When the deadline watchdog last looked.
+    last_deadline_check: tokio::sync::Mutex<Option<jiff::Timestamp>>,
     /// The channels configured, by name, for the start-up banner.
     pub channels: Vec<String>,
 }
@@ -61,6 +63,9 @@ struct Cadence {
     /// Per incident: the version last extended, and when it needs extending again.
     next: tokio::sync::Mutex<HashMap<String, (i64, Option<jiff::Timestamp>)>>,
 }
+
+/// How often the deadline watchdog looks.
+const DEADLINE_CHECK_EVERY: jiff::SignedDuration = jiff::SignedDuration::from_secs(1);
 
 /// How long an incident whose extension failed waits before the next try.
 const EXTEND_RETRY: jiff::SignedDuration = jiff::SignedDuration::from_secs(60);
@@ -152,6 +157,7 @@ impl Engine {
             },
             poll: Duration::from_millis(config.poll_ms.max(10)),
             cadence: None,
+            last_deadline_check: Default::default(),
             channels: names,
         })
     }
@@ -255,6 +261,19 @@ impl Engine {
     /// Delivers everything due now, then checks the deadlines.
     async fn deliver(&self) -> Result<Tick, StoreError> {
         let round = self.worker.drain().await?;
+        // Deadlines are minutes apart: looking once a second is plenty, and a look reads
+        // every pending step, which a busy queue should not pay for on each short poll.
+        let now = self.clock.now();
+        {
+            let mut last = self.last_deadline_check.lock().await;
+            if last.is_some_and(|t| now.duration_since(t) < DEADLINE_CHECK_EVERY) {
+                return Ok(Tick {
+                    round,
+                    alarms: Vec::new(),
+                });
+            }
+            *last = Some(now);
+        }
         let alarms = deadlines::check(&self.store, self.clock.as_ref(), &self.deadlines).await?;
         if !alarms.is_empty() {
             // The alarms themselves are due now.

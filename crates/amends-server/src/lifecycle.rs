@@ -15,7 +15,7 @@ use amends_core::plan;
 use amends_core::playbook::Playbook;
 use amends_core::snapshot::Snapshot;
 use amends_delivery::Clock;
-use amends_delivery::plan_jobs::{PlanJobs, plan_jobs};
+use amends_delivery::plan_jobs::{PlanJobs, plan_jobs, repeating_jobs};
 use amends_messages::rca::RcaSpec;
 use amends_messages::{Composer, Templates};
 use amends_store::{IncidentChange, IncidentRow, IncidentStatus, NewRemediation, Store};
@@ -362,7 +362,7 @@ impl Lifecycle {
                     errors: Vec::new(),
                 }
             })?;
-        let jobs = self.render_jobs(&plan).await?;
+        let jobs = self.render_jobs(&plan, repeating_jobs).await?;
         self.store.extend_jobs(id, row.version, &jobs.jobs).await?;
         Ok(plan
             .messages
@@ -375,9 +375,13 @@ impl Lifecycle {
             .max())
     }
 
-    /// The plan's messages rendered as outbox jobs, with the incident's root-cause summary
-    /// when one is written.
-    async fn render_jobs(&self, plan: &plan::Plan<'_>) -> Result<PlanJobs, ApiError> {
+    /// The plan's messages (all, or those `jobs` picks) rendered as outbox jobs, with the
+    /// incident's root-cause summary when one is written.
+    async fn render_jobs(
+        &self,
+        plan: &plan::Plan<'_>,
+        jobs: fn(&plan::Plan<'_>, &Composer<'_>) -> PlanJobs,
+    ) -> Result<PlanJobs, ApiError> {
         let rca = match self.store.rca(&plan.incident.id).await? {
             None => None,
             Some(row) => serde_json::from_value::<RcaSpec>(row.record)
@@ -385,7 +389,7 @@ impl Lifecycle {
                 .and_then(|spec| spec.check().ok()),
         };
         let composer = Composer::new(plan, &self.templates, rca.as_ref());
-        let jobs = plan_jobs(plan, &composer);
+        let jobs = jobs(plan, &composer);
         for held in &jobs.held {
             // Keys name incident, account and step; the reason names rules, not text.
             tracing::warn!(key = %held.key, reason = %held.reason, "message held back");
@@ -432,7 +436,7 @@ impl Lifecycle {
                 errors: Vec::new(),
             }
         })?;
-        let jobs = self.render_jobs(&plan).await?;
+        let jobs = self.render_jobs(&plan, plan_jobs).await?;
         let mut detail = detail;
         if let Some(map) = detail.as_object_mut() {
             map.insert(

@@ -185,6 +185,7 @@ impl Store {
             _guard: guard,
             backend: self.backend,
             audit_head: None,
+            pending_audit: Vec::new(),
         })
     }
 
@@ -895,7 +896,13 @@ pub(crate) struct WriteTx<'s> {
     backend: Backend,
     /// (last seq, last hash), read once per transaction under the audit lock.
     audit_head: Option<(i64, String)>,
+    /// Chained entries not yet inserted: written many rows to a statement, at the latest
+    /// when the transaction commits (nothing reads the trail inside a write).
+    pending_audit: Vec<AuditEntry>,
 }
+
+/// Rows per multi-row INSERT: well under both backends' limit on bound parameters.
+const INSERT_ROWS: usize = 200;
 
 /// The PostgreSQL advisory lock key that serialises audit appends across processes.
 const AUDIT_LOCK: i64 = 0x616d_656e_6473;
@@ -921,26 +928,43 @@ impl WriteTx<'_> {
             }
         };
         let entry = AuditEntry::chain(seq + 1, &prev, record);
-        sqlx::query(
-            "INSERT INTO audit_log (seq, at, actor, action, subject, before, after, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(entry.seq)
-        .bind(entry.record.at.clone())
-        .bind(entry.record.actor.clone())
-        .bind(entry.record.action.clone())
-        .bind(entry.record.subject.clone())
-        .bind(entry.record.before.clone())
-        .bind(entry.record.after.clone())
-        .bind(entry.prev_hash.clone())
-        .bind(entry.hash.clone())
-        .execute(&mut *self.tx)
-        .await?;
-        self.audit_head = Some((entry.seq, entry.hash));
+        self.audit_head = Some((entry.seq, entry.hash.clone()));
+        self.pending_audit.push(entry);
+        if self.pending_audit.len() >= INSERT_ROWS {
+            self.flush_audit().await?;
+        }
         Ok(())
     }
 
-    async fn commit(self) -> Result<()> {
+    /// Inserts the pending audit entries.
+    async fn flush_audit(&mut self) -> Result<()> {
+        if self.pending_audit.is_empty() {
+            return Ok(());
+        }
+        let entries = std::mem::take(&mut self.pending_audit);
+        let sql = format!(
+            "INSERT INTO audit_log (seq, at, actor, action, subject, before, after, prev_hash, hash) VALUES {}",
+            outbox::placeholders(1, entries.len(), 9)
+        );
+        let mut q = sqlx::query(&sql);
+        for entry in entries {
+            q = q
+                .bind(entry.seq)
+                .bind(entry.record.at)
+                .bind(entry.record.actor)
+                .bind(entry.record.action)
+                .bind(entry.record.subject)
+                .bind(entry.record.before)
+                .bind(entry.record.after)
+                .bind(entry.prev_hash)
+                .bind(entry.hash);
+        }
+        q.execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
+    async fn commit(mut self) -> Result<()> {
+        self.flush_audit().await?;
         self.tx.commit().await?;
         Ok(())
     }
@@ -976,6 +1000,9 @@ async fn merge_remediations(
         let r = remediation_row(r)?;
         existing.insert(r.account_id.clone(), r);
     }
+    // New decisions, inserted many to a statement after the loop (an incident of 100,000
+    // accounts is 100,000 of them).
+    let mut fresh: Vec<(&NewRemediation, RemediationStatus)> = Vec::new();
     for new in &change.remediations {
         let status = if new.automatic {
             RemediationStatus::Automatic
@@ -984,20 +1011,7 @@ async fn merge_remediations(
         };
         match existing.remove(&new.account_id) {
             None => {
-                sqlx::query(
-                    "INSERT INTO remediations (incident_id, account_id, rule, credit, currency, approver, status, plan_version) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                )
-                .bind(change.id.clone())
-                .bind(new.account_id.clone())
-                .bind(new.rule)
-                .bind(new.credit.clone())
-                .bind(new.currency.clone())
-                .bind(new.approver.clone())
-                .bind(status.as_str().to_string())
-                .bind(plan_version)
-                .execute(&mut *w.tx)
-                .await?;
+                fresh.push((new, status));
                 w.audit(record(
                     &new.account_id,
                     "remediation.decide",
@@ -1057,6 +1071,25 @@ async fn merge_remediations(
                 }
             }
         }
+    }
+    for chunk in fresh.chunks(INSERT_ROWS) {
+        let sql = format!(
+            "INSERT INTO remediations (incident_id, account_id, rule, credit, currency, approver, status, plan_version) VALUES {}",
+            outbox::placeholders(1, chunk.len(), 8)
+        );
+        let mut q = sqlx::query(&sql);
+        for (new, status) in chunk {
+            q = q
+                .bind(change.id.clone())
+                .bind(new.account_id.clone())
+                .bind(new.rule)
+                .bind(new.credit.clone())
+                .bind(new.currency.clone())
+                .bind(new.approver.clone())
+                .bind(status.as_str().to_string())
+                .bind(plan_version);
+        }
+        q.execute(&mut *w.tx).await?;
     }
     // Accounts no longer affected: undecided remediations are withdrawn; settled ones stay,
     // flagged for their approver with a proposed credit of zero.

@@ -150,17 +150,18 @@ impl Store {
         Ok(done)
     }
 
-    /// [`Store::replan_jobs`] for a plan made from incident version `version`, applied only if
-    /// that is still the incident's version (`None`: a change got there first and queued its
-    /// own plan's jobs). The engine extends an open incident's repeating steps this way
-    /// without a new version; taking the outbox lock before reading the version orders it
-    /// against a concurrent change, which takes the same lock to queue its jobs.
+    /// [`Store::enqueue`] for the next occurrences of an incident's repeating steps, planned
+    /// from incident version `version`, applied only if that is still the incident's version
+    /// (`None`: a change got there first and queued its own plan's jobs). The engine extends
+    /// an open incident this way without a new version; taking the outbox lock before reading
+    /// the version orders it against a concurrent change, which takes the same lock to queue
+    /// its jobs. Nothing is cancelled: the jobs are a part of the plan, not all of it.
     pub async fn extend_jobs(
         &self,
         incident: &str,
         version: i64,
         jobs: &[NewJob],
-    ) -> Result<Option<(Enqueued, u64)>> {
+    ) -> Result<Option<Enqueued>> {
         let mut w = self.begin_write().await?;
         lock_outbox(&mut w, Hold::Exclusive).await?;
         let current: Option<i64> =
@@ -171,7 +172,7 @@ impl Store {
         if current != Some(version) {
             return Ok(None);
         }
-        let done = replan_in(&mut w, incident, jobs).await?;
+        let done = enqueue_in(&mut w, jobs).await?;
         w.commit().await?;
         Ok(Some(done))
     }
@@ -593,7 +594,7 @@ fn task_row(r: &AnyRow) -> Result<Task> {
 
 /// `($1, $2), ($3, $4)` for `rows` rows of `width` parameters, numbered from `first`
 /// (a single column gives `$1, $2, $3`).
-fn placeholders(first: usize, rows: usize, width: usize) -> String {
+pub(crate) fn placeholders(first: usize, rows: usize, width: usize) -> String {
     (0..rows)
         .map(|r| {
             let cols: Vec<String> = (0..width)
