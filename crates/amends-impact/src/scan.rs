@@ -1306,40 +1306,16 @@ fn decode_outcome(array: &ArrayRef, outcome: &Outcome, out: &mut Vec<u8>) -> Opt
             out.extend(array.as_boolean().iter().map(|v| flag(v.map(|ok| !ok))));
         }
         (Outcome::Status { failure_from, .. }, DataType::Int16) => {
-            let from = *failure_from;
-            out.extend(
-                array
-                    .as_primitive::<Int16Type>()
-                    .iter()
-                    .map(|v| flag(v.map(|c| i64::from(c) >= from))),
-            );
+            status_flags::<Int16Type>(array, *failure_from, flag, out);
         }
         (Outcome::Status { failure_from, .. }, DataType::Int32) => {
-            let from = *failure_from;
-            out.extend(
-                array
-                    .as_primitive::<Int32Type>()
-                    .iter()
-                    .map(|v| flag(v.map(|c| i64::from(c) >= from))),
-            );
+            status_flags::<Int32Type>(array, *failure_from, flag, out);
         }
         (Outcome::Status { failure_from, .. }, DataType::Int64) => {
-            let from = *failure_from;
-            out.extend(
-                array
-                    .as_primitive::<Int64Type>()
-                    .iter()
-                    .map(|v| flag(v.map(|c| c >= from))),
-            );
+            status_flags::<Int64Type>(array, *failure_from, flag, out);
         }
         (Outcome::Status { failure_from, .. }, DataType::UInt16) => {
-            let from = *failure_from;
-            out.extend(
-                array
-                    .as_primitive::<UInt16Type>()
-                    .iter()
-                    .map(|v| flag(v.map(|c| i64::from(c) >= from))),
-            );
+            status_flags::<UInt16Type>(array, *failure_from, flag, out);
         }
         (o, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View) => {
             let col = TextCol::of(array)?;
@@ -1356,6 +1332,24 @@ fn decode_outcome(array: &ArrayRef, outcome: &Outcome, out: &mut Vec<u8>) -> Opt
         _ => return None,
     }
     Some(())
+}
+
+/// An integer status-code column as outcome flags: a code at or above `from` is a failure.
+fn status_flags<T>(
+    array: &ArrayRef,
+    from: i64,
+    flag: impl Fn(Option<bool>) -> u8,
+    out: &mut Vec<u8>,
+) where
+    T: arrow_array::types::ArrowPrimitiveType,
+    T::Native: Into<i64>,
+{
+    out.extend(
+        array
+            .as_primitive::<T>()
+            .iter()
+            .map(|v| flag(v.map(|c| c.into() >= from))),
+    );
 }
 
 /// Latencies in milliseconds, NaN where null; `None` for a non-numeric column.
