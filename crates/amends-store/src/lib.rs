@@ -944,7 +944,7 @@ impl WriteTx<'_> {
         let entries = std::mem::take(&mut self.pending_audit);
         let sql = format!(
             "INSERT INTO audit_log (seq, at, actor, action, subject, before, after, prev_hash, hash) VALUES {}",
-            outbox::placeholders(1, entries.len(), 9)
+            outbox::placeholders(self.backend, entries.len(), 9)
         );
         let mut q = sqlx::query(&sql);
         for entry in entries {
@@ -1075,7 +1075,7 @@ async fn merge_remediations(
     for chunk in fresh.chunks(INSERT_ROWS) {
         let sql = format!(
             "INSERT INTO remediations (incident_id, account_id, rule, credit, currency, approver, status, plan_version) VALUES {}",
-            outbox::placeholders(1, chunk.len(), 8)
+            outbox::placeholders(w.backend, chunk.len(), 8)
         );
         let mut q = sqlx::query(&sql);
         for (new, status) in chunk {
