@@ -29,7 +29,7 @@ amends does; on valid logs the figures are the same.
 usage:
   impact_spark.py --logs PATH --window START/END [--window …] [--zone ZONE] [--map K=COL …]
                   [--playbook FILE] [--error-rate D] [--latency-ms N] [--skip-bad-rows]
-                  --out FILE.csv|.json|.parquet [--master local[2]]
+                  --out FILE.csv|.json|.parquet [--out …] [--master local[2]]
   impact_spark.py --jobs JOBS.json [--master …]   # several runs in one Spark session: a
                                                  # JSON list of argument lists like the above
 Needs pyspark (python3 -m pip install pyspark) and Java 17+. Under spark-submit the master
@@ -187,7 +187,8 @@ def parser():
     p.add_argument("--latency-ms", type=int)
     p.add_argument("--skip-bad-rows", action="store_true")
     p.add_argument("--threads", type=int, help="accepted for amends' flags; Spark decides")
-    p.add_argument("--out")
+    p.add_argument("--out", action="append", default=[],
+                   help="the impact file; repeat to write the same figures in several formats")
     p.add_argument("--jobs", help="a JSON list of argument lists, run in one Spark session")
     p.add_argument("--master", help="Spark master (default local[2] unless under spark-submit)")
     return p
@@ -232,10 +233,10 @@ def job_from(args):
     if any(w["region"] for w, _ in windows) and not mapping["region"]:
         raise Refused("a window is limited to a region but no region column is mapped "
                       "(region=COLUMN)")
-    fmt = os.path.splitext(args.out)[1].lower()
-    if fmt not in (".csv", ".json", ".parquet", ".pq"):
-        raise Refused(f"{args.out}: cannot tell the format from the extension: use .parquet, "
-                      ".csv or .json")
+    for out in args.out:
+        if os.path.splitext(out)[1].lower() not in (".csv", ".json", ".parquet", ".pq"):
+            raise Refused(f"{out}: cannot tell the format from the extension: use .parquet, "
+                          ".csv or .json")
     return {"logs": args.logs, "out": args.out, "mapping": mapping, "windows": windows,
             "num": num, "den": den, "latency_ms": latency_ms,
             "skip_bad_rows": args.skip_bad_rows}
@@ -589,12 +590,13 @@ def run(spark, job):
         print(f"skipped {sum(bad.values())} bad row(s) ({what})", file=sys.stderr)
     rows = [r for r in result
             if r.account is not None and r.requests + r.baseline_requests > 0]
-    write(spark, rows, job["out"])
+    for out in job["out"]:
+        write(spark, rows, out)
     counts = {s: sum(1 for r in rows if r.status == s)
               for s in ("impacted", "silent", "quiet", "unaffected")}
     print(f"spark: {len(rows)} accounts: {counts['impacted']} impacted, {counts['silent']} "
           f"silent, {counts['quiet']} quiet, {counts['unaffected']} unaffected; "
-          f"{job['out']} in {time.time() - started:.2f} s", file=sys.stderr)
+          f"{', '.join(job['out'])} in {time.time() - started:.2f} s", file=sys.stderr)
 
 
 def main(argv):
