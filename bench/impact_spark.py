@@ -640,7 +640,7 @@ def main(argv):
         builder = (builder.config("spark.sql.warehouse.dir", os.path.join(scratch, "warehouse"))
                    .config("spark.local.dir", scratch))
         spark = builder.getOrCreate()
-        spark.sparkContext.setLogLevel("ERROR")
+        spark.sparkContext.setLogLevel("FATAL")  # errors are reported below, once
         print(f"spark {spark.version} ({spark.sparkContext.master}) started in "
               f"{time.time() - started:.1f} s", file=sys.stderr)
         try:
@@ -655,4 +655,13 @@ if __name__ == "__main__":
         main(sys.argv[1:])
     except Refused as e:
         print(f"error: {e}", file=sys.stderr)
+        sys.exit(1)
+    except Exception as e:  # Spark's own errors: its first lines say what, not a JVM trace
+        if not type(e).__module__.startswith(("pyspark", "py4j")):
+            raise
+        cause = getattr(e, "java_exception", None)
+        while cause is not None and cause.getCause() is not None:
+            cause = cause.getCause()  # the root cause names the problem (a malformed record …)
+        text = cause.toString() if cause is not None else (str(e).strip() or repr(e))
+        print(f"error: spark: {text.splitlines()[0]}", file=sys.stderr)
         sys.exit(1)
