@@ -259,6 +259,12 @@ fn cases(dir: &Path) -> Vec<Case> {
          b,2025-01-08T10:00:09Z,200,,api\n",
     )
     .unwrap();
+    // Thresholds and columns from a playbook's [impact] table instead of flags.
+    let playbook = std::fs::read_to_string(root().join("demo/playbook.toml")).unwrap()
+        + "\n[impact]\nerror_rate = \"0.5\"\nlatency_ms = 1000\n\n[impact.columns]\n\
+           latency = \"latency_ms\"\nfeature = \"feature\"\n";
+    std::fs::write(dir.join("playbook.toml"), playbook).unwrap();
+    let playbook = dir.join("playbook.toml").display().to_string();
     let ny = ["--zone", "America/New_York"];
     vec![
         case(
@@ -300,6 +306,17 @@ fn cases(dir: &Path) -> Vec<Case> {
                 ],
             ]
             .concat(),
+            &["csv"],
+        ),
+        case(
+            "playbook-thresholds",
+            &dir.join("main.parquet"),
+            &[
+                "--playbook",
+                &playbook,
+                "--window",
+                "2025-01-15T10:00:00Z/2025-01-15T11:00:00Z;feature=checkout",
+            ],
             &["csv"],
         ),
         case(
@@ -526,6 +543,10 @@ fn spark_sql_writes_the_same_impact_file_as_amends() {
     );
     assert!(spark_csv("dst-baseline").contains(",true,2,1,impacted\n"));
     assert!(spark_csv("bad-rows-skipped").contains("\na,2,1,0.5,1,"));
+    assert!(
+        spark_csv("playbook-thresholds")
+            .ends_with("\na,2,2,1,2,2025-01-15T10:00:30Z,2025-01-15T10:01:40Z,true,0,0,impacted\n")
+    );
 
     // amends plans the same from Spark's file as from its own: 45 of 180 accounts.
     let own = plan(&out(&dir, "amends", "demo", "csv"));
@@ -539,4 +560,5 @@ fn spark_sql_writes_the_same_impact_file_as_amends() {
             "the plan from Spark's {f} differs from the plan from amends' own file"
         );
     }
+    let _ = std::fs::remove_dir_all(&dir);
 }
