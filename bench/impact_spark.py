@@ -89,9 +89,6 @@ def ambiguous(local, zone):
             != local.replace(tzinfo=zone, fold=1).utcoffset())
 
 
-OFFSET = re.compile(r"(?i)(z|[+-]\d\d(:?\d\d)?)$")
-
-
 def instant(text, zone, spec):
     """(instant, zone) of one end of a window, as amends' Window::parse reads it."""
     m = re.fullmatch(r"(.*)\[([^\]]+)\]", text)

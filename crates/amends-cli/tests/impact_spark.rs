@@ -329,6 +329,10 @@ fn cases(dir: &Path) -> Vec<Case> {
                     "2025-01-15T23:30/2025-01-16T00:30",
                     "--window",
                     "2025-03-09T01:00/2025-03-09T04:00",
+                    // Its baseline starts in the skipped hour (02:30 reads as 07:30Z) and
+                    // ends at 03:30 EDT, the same instant: an empty baseline.
+                    "--window",
+                    "2025-03-16T02:30/2025-03-16T03:30",
                 ],
             ]
             .concat(),
@@ -344,6 +348,10 @@ fn cases(dir: &Path) -> Vec<Case> {
                     "2025-01-15T23:30/2025-01-16T00:30",
                     "--window",
                     "2025-03-09T01:00/2025-03-09T04:00",
+                    // Its baseline starts in the skipped hour (02:30 reads as 07:30Z) and
+                    // ends at 03:30 EDT, the same instant: an empty baseline.
+                    "--window",
+                    "2025-03-16T02:30/2025-03-16T03:30",
                 ],
             ]
             .concat(),
