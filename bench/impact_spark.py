@@ -326,7 +326,8 @@ def normalized(spark, kind, paths, m):
     t = need(a, "account")
     if text(a) or isinstance(t, (T.IntegerType, T.LongType)):
         account = f"CAST({quoted(a)} AS STRING)"
-        if text(a):
+        if text(a) and kind != "parquet":
+            # An empty field is no account in text logs; in Parquet only a null is.
             account = f"CASE WHEN {quoted(a)} <> '' THEN {quoted(a)} END"
     else:
         raise wrong(a, "account", "text or an integer")
@@ -519,8 +520,8 @@ def write(spark, rows, out):
                  r.impacted_minutes, r.first_failure, r.last_failure, r.active,
                  r.baseline_requests, r.baseline_failures, r.status) for r in rows]
         df = (spark.createDataFrame(data, schema)
-              .withColumn("first_failure", F_micros("first_failure"))
-              .withColumn("last_failure", F_micros("last_failure")))
+              .withColumn("first_failure", micros_to_timestamp("first_failure"))
+              .withColumn("last_failure", micros_to_timestamp("last_failure")))
         tmp = tempfile.mkdtemp(prefix=".impact-", dir=parent)
         try:
             df.coalesce(1).write.mode("overwrite").parquet(os.path.join(tmp, "out"))
@@ -559,7 +560,7 @@ def write(spark, rows, out):
         raise
 
 
-def F_micros(name):
+def micros_to_timestamp(name):
     from pyspark.sql import functions as F
     return F.expr(f"timestamp_micros({name})")
 
