@@ -12,7 +12,8 @@
 # auto-confirmed at once (`triage_auto_confirm = "0m"`), so the figure is amends' own time:
 # declare, plan, render and queue every message, then deliver the acknowledgments.
 # Environment: AMENDS_BENCH_POSTGRES (server, no database; postgres://postgres@127.0.0.1:5432),
-# BACKENDS ("sqlite postgres"), CARGO_TARGET_DIR.
+# BACKENDS ("sqlite postgres"), CARGO_TARGET_DIR, AMENDS_LOG (amends_server=debug shows the
+# answer's phases).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -121,6 +122,8 @@ PY
 t0, first, last, n, m, u = $t0, $first, $last, $n, $messages, $unique
 print(f'| {n:,} | $backend | $SINK | {last - t0:.2f} s | {last - first:.2f} s | {u / max(last - first, 1e-9):,.0f} | {$answered:.2f} s | {m - u} |')")
     echo "$row" | tee -a "$WORK/table" >&2
+    # With AMENDS_LOG=amends_server=debug: where the alert's answer spent its time.
+    grep "incident written" "$WORK/serve.log" >&2 || true
     kill "${PIDS[-2]}" 2>/dev/null || true
   done
 done

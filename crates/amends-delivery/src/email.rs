@@ -13,10 +13,10 @@ use amends_store::Job;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, Message};
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use sha2::{Digest, Sha256};
 
 use crate::channel::{Channel, Delivery, DeliveryError};
+use crate::smtp_pool::{SendError, SmtpPool, SmtpServer};
 
 /// How the connection to the SMTP server is protected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,7 +46,13 @@ pub struct SmtpConfig {
     pub message_id_domain: String,
     /// Longest wait for the server.
     pub timeout: Duration,
+    /// Connections kept open to the server, and so messages in flight at once (at least 1).
+    pub connections: u32,
 }
+
+/// Connections to the SMTP server unless configured: enough to keep a loopback relay busy,
+/// well under the per-client limits of common servers (Postfix allows 50).
+pub const DEFAULT_CONNECTIONS: u32 = 16;
 
 impl std::fmt::Debug for SmtpConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -59,6 +65,7 @@ impl std::fmt::Debug for SmtpConfig {
                 &self.credentials.as_ref().map(|_| "<redacted>"),
             )
             .field("from", &self.from)
+            .field("connections", &self.connections)
             .finish()
     }
 }
@@ -78,7 +85,7 @@ pub enum EmailConfigError {
 
 /// The email channel.
 pub struct EmailChannel {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    connections: SmtpPool,
     from: Mailbox,
     domain: String,
 }
@@ -90,28 +97,19 @@ impl EmailChannel {
             .from
             .parse()
             .map_err(|_| EmailConfigError::From(config.from.clone()))?;
-        let tls_error = |e: lettre::transport::smtp::Error| {
-            EmailConfigError::Tls(config.host.clone(), e.to_string())
+        let server = SmtpServer {
+            host: config.host.clone(),
+            port: config.port,
+            security: config.security,
+            credentials: config
+                .credentials
+                .map(|(user, password)| Credentials::new(user, password)),
+            timeout: config.timeout,
         };
-        let mut builder = match config.security {
-            Security::Plain => {
-                AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&config.host)
-            }
-            Security::StartTls => {
-                AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&config.host)
-                    .map_err(tls_error)?
-            }
-            Security::Tls => {
-                AsyncSmtpTransport::<Tokio1Executor>::relay(&config.host).map_err(tls_error)?
-            }
-        }
-        .port(config.port)
-        .timeout(Some(config.timeout));
-        if let Some((user, password)) = config.credentials {
-            builder = builder.credentials(Credentials::new(user, password));
-        }
+        let connections = SmtpPool::new(server, config.connections)
+            .map_err(|e| EmailConfigError::Tls(config.host.clone(), e.to_string()))?;
         Ok(EmailChannel {
-            transport: builder.build(),
+            connections,
             from,
             domain: config.message_id_domain,
         })
@@ -186,24 +184,35 @@ impl Channel for EmailChannel {
             let message = builder
                 .body(p.body)
                 .map_err(|e| DeliveryError::permanent(format!("cannot build the email: {e}")))?;
-            match self.transport.send(message).await {
+            let sent = self
+                .connections
+                .send(message.envelope(), &message.formatted())
+                .await;
+            match sent {
                 Ok(response) => Ok(Some(format!(
                     "{} {}",
                     response.code(),
                     response.first_line().unwrap_or_default()
                 ))),
-                Err(e) if e.is_permanent() => Err(DeliveryError::permanent(format!(
-                    "the SMTP server refused the message: {}",
-                    e.status().map_or_else(String::new, |c| c.to_string())
+                Err(SendError::Smtp(e)) if e.is_permanent() => {
+                    Err(DeliveryError::permanent(format!(
+                        "the SMTP server refused the message: {}",
+                        e.status().map_or_else(String::new, |c| c.to_string())
+                    )))
+                }
+                Err(SendError::Smtp(e)) if e.is_timeout() => {
+                    Err(DeliveryError::transient("the SMTP server timed out"))
+                }
+                Err(SendError::Timeout) => {
+                    Err(DeliveryError::transient("the SMTP server timed out"))
+                }
+                Err(SendError::Connect(e)) => Err(DeliveryError::transient(format!(
+                    "cannot connect to the SMTP server: {e}"
                 ))),
-                Err(e) => Err(DeliveryError::transient(if e.is_timeout() {
-                    "the SMTP server timed out".to_string()
-                } else {
-                    format!(
-                        "the SMTP server failed{}",
-                        e.status().map_or_else(String::new, |c| format!(": {c}"))
-                    )
-                })),
+                Err(SendError::Smtp(e)) => Err(DeliveryError::transient(format!(
+                    "the SMTP server failed{}",
+                    e.status().map_or_else(String::new, |c| format!(": {c}"))
+                ))),
             }
         })
     }

@@ -19,6 +19,7 @@ pub mod email;
 pub mod pagerduty;
 pub mod plan_jobs;
 pub mod slack;
+pub mod smtp_pool;
 pub mod status_page;
 pub mod statuspage;
 pub mod task;

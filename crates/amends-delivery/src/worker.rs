@@ -54,7 +54,9 @@ impl RetryPolicy {
     }
 }
 
-/// A worker over one store.
+/// A worker over one store. Cloning is cheap (the store and channels are shared), which is
+/// how [`Worker::drain`] hands each of its loops a worker of its own.
+#[derive(Clone)]
 pub struct Worker {
     store: Store,
     channels: HashMap<String, Arc<dyn Channel>>,
@@ -185,25 +187,48 @@ impl Worker {
     }
 
     /// Runs rounds until none claims anything (everything due is delivered, retrying later,
-    /// or dead), [`Worker::parallel`] of them at a time.
+    /// or dead), [`Worker::parallel`] of them at a time, each loop a task of its own so that
+    /// the work of building, sending and recording a batch is spread over the cores (in one
+    /// task every batch shared one thread, and the acknowledgments of a large incident waited
+    /// on it).
     pub async fn drain(&self) -> Result<Round, amends_store::StoreError> {
-        let loops = (0..self.parallel.max(1)).map(|_| async {
-            let mut total = Round::default();
-            loop {
-                let r = self.round().await?;
-                if r.claimed == 0 {
-                    return Ok::<_, amends_store::StoreError>(total);
-                }
-                total += r;
-            }
-        });
-        // Every loop runs to its end even when another fails: a loop dropped mid-round would
-        // leave its claimed jobs to wait out their lease.
+        let loops: Vec<_> = (0..self.parallel.max(1))
+            .map(|_| {
+                let worker = self.clone();
+                tokio::spawn(async move { worker.rounds_until_idle().await })
+            })
+            .collect();
+        // Every loop runs to its end even when another fails, or when this future is dropped
+        // (a dropped handle leaves its task running): a loop stopped mid-round would leave
+        // its claimed jobs to wait out their lease.
         let mut total = Round::default();
-        for r in join_all(loops).await {
-            total += r?;
+        let mut first_error = None;
+        for handle in loops {
+            match handle.await {
+                Ok(Ok(r)) => total += r,
+                Ok(Err(e)) => {
+                    first_error.get_or_insert(e);
+                }
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                // Cancelled: the runtime is shutting down.
+                Err(_) => {}
+            }
         }
-        Ok(total)
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(total),
+        }
+    }
+
+    async fn rounds_until_idle(&self) -> Result<Round, amends_store::StoreError> {
+        let mut total = Round::default();
+        loop {
+            let r = self.round().await?;
+            if r.claimed == 0 {
+                return Ok(total);
+            }
+            total += r;
+        }
     }
 }
 

@@ -37,6 +37,7 @@ async fn the_worked_examples_acknowledgments_reach_a_real_smtp_server_at_10_30()
             from: "Dana Whitfield <dana.whitfield@example.com>".into(),
             message_id_domain: "amends.example.com".into(),
             timeout: Duration::from_secs(10),
+            connections: amends_delivery::email::DEFAULT_CONNECTIONS,
         })
         .unwrap(),
     );
@@ -132,6 +133,7 @@ async fn an_unreachable_smtp_server_is_retried_and_nothing_is_lost() {
             from: "Dana Whitfield <dana.whitfield@example.com>".into(),
             message_id_domain: "amends.example.com".into(),
             timeout: Duration::from_secs(2),
+            connections: amends_delivery::email::DEFAULT_CONNECTIONS,
         })
         .unwrap(),
     );

@@ -9,7 +9,7 @@
 //! | `alerts.pagerduty_secrets` | `AMENDS_PAGERDUTY_SECRETS` (comma-separated) | none: refused |
 //! | `alerts.alertmanager_tokens` | `AMENDS_ALERTMANAGER_TOKENS` | none: refused |
 //! | `alerts.grafana_tokens` | `AMENDS_GRAFANA_TOKENS` | none: refused |
-//! | `delivery.smtp` (`host`, `port`, `security`, `from`, `username`, `password`) | `AMENDS_SMTP_PASSWORD` | none: email jobs wait as dead letters |
+//! | `delivery.smtp` (`host`, `port`, `security`, `from`, `username`, `password`, `connections` (16)) | `AMENDS_SMTP_PASSWORD` | none: email jobs wait as dead letters |
 //! | `delivery.slack` (target → incoming-webhook URL) | — | none |
 //! | `delivery.pagerduty` (`routing_key`, `url`) | `AMENDS_PAGERDUTY_ROUTING_KEY` | none |
 //! | `delivery.poll_ms` | — | 1000 |
@@ -158,6 +158,13 @@ pub struct SmtpSettings {
     /// Password (or `AMENDS_SMTP_PASSWORD`).
     #[serde(default)]
     pub password: Option<Secret>,
+    /// Connections kept open to the server: how many messages are sent at once.
+    #[serde(default = "default_smtp_connections")]
+    pub connections: u32,
+}
+
+fn default_smtp_connections() -> u32 {
+    amends_delivery::email::DEFAULT_CONNECTIONS
 }
 
 fn default_security() -> String {
@@ -352,6 +359,10 @@ mod tests {
         .unwrap();
         let smtp = c.delivery.smtp.as_ref().unwrap();
         assert_eq!((smtp.port, smtp.security.as_str()), (2525, "plain"));
+        assert_eq!(
+            smtp.connections, 16,
+            "the default number of SMTP connections"
+        );
         assert_eq!(smtp.password.as_ref().map(Secret::expose), Some("pw"));
         assert_eq!(c.delivery.poll_ms, 50);
         assert_eq!(c.delivery.grace_minutes, 10);

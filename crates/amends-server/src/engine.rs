@@ -117,6 +117,7 @@ impl Engine {
                 from: smtp.from.clone(),
                 message_id_domain: domain,
                 timeout: DELIVERY_TIMEOUT,
+                connections: smtp.connections,
             })
             .map_err(|e| EngineError::Channel {
                 channel: "smtp",
@@ -282,30 +283,34 @@ impl Engine {
         Ok(Tick { round, alarms })
     }
 
-    /// Runs until `stop` completes: deliveries and plan extensions in two loops side by side,
-    /// so re-rendering a large incident's messages never holds up what is due. A store
-    /// failure is logged and retried on the next round.
+    /// Runs until `stop` completes: deliveries and plan extensions in two tasks side by side,
+    /// so re-rendering a large incident's messages (CPU work, on a thread of its own) never
+    /// holds up what is due. A store failure is logged and retried on the next round.
     pub async fn run(self, stop: impl std::future::Future<Output = ()>) {
+        let engine = Arc::new(self);
+        let extending = tokio::spawn({
+            let engine = engine.clone();
+            async move {
+                loop {
+                    if let Err(e) = engine.extend_open_incidents().await {
+                        tracing::error!(error = %e, "extending open incidents failed; retrying");
+                    }
+                    tokio::time::sleep(engine.poll.max(Duration::from_secs(1))).await;
+                }
+            }
+        });
         let delivering = async {
             loop {
-                if let Err(e) = self.deliver().await {
+                if let Err(e) = engine.deliver().await {
                     tracing::error!(error = %e, "delivery tick failed; retrying");
                 }
-                tokio::time::sleep(self.poll).await;
-            }
-        };
-        let extending = async {
-            loop {
-                if let Err(e) = self.extend_open_incidents().await {
-                    tracing::error!(error = %e, "extending open incidents failed; retrying");
-                }
-                tokio::time::sleep(self.poll.max(Duration::from_secs(1))).await;
+                tokio::time::sleep(engine.poll).await;
             }
         };
         tokio::select! {
             () = stop => {}
             () = delivering => {}
-            () = extending => {}
         }
+        extending.abort();
     }
 }

@@ -425,7 +425,9 @@ impl Lifecycle {
                 )));
             }
         }
+        let started = std::time::Instant::now();
         let accounts = self.accounts().await?;
+        let loaded = started.elapsed();
         let incident = spec
             .check("incident", &self.playbook, &accounts)
             .map_err(invalid)?;
@@ -436,7 +438,9 @@ impl Lifecycle {
                 errors: Vec::new(),
             }
         })?;
+        let planned = started.elapsed();
         let jobs = self.render_jobs(&plan, plan_jobs).await?;
+        let rendered = started.elapsed();
         let mut detail = detail;
         if let Some(map) = detail.as_object_mut() {
             map.insert(
@@ -493,7 +497,20 @@ impl Lifecycle {
             remediations,
             jobs: Some(jobs.jobs),
         };
-        Ok(self.store.write_incident(change).await?)
+        let prepared = started.elapsed();
+        let row = self.store.write_incident(change).await?;
+        // Where a large incident's change spends its time (AMENDS_LOG=amends_server=debug).
+        tracing::debug!(
+            incident = %row.id,
+            version = row.version,
+            accounts_loaded_ms = loaded.as_millis(),
+            planned_ms = (planned - loaded).as_millis(),
+            rendered_ms = (rendered - planned).as_millis(),
+            prepared_ms = (prepared - rendered).as_millis(),
+            stored_ms = (started.elapsed() - prepared).as_millis(),
+            "incident written"
+        );
+        Ok(row)
     }
 }
 

@@ -1114,6 +1114,7 @@ async fn list_unsubscribe_reaches_a_real_smtp_server(app: &App) {
             from: "Acme Status <status@example.com>".into(),
             message_id_domain: "amends.example.com".into(),
             timeout: Duration::from_secs(10),
+            connections: amends_delivery::email::DEFAULT_CONNECTIONS,
         })
         .unwrap(),
     );

@@ -146,6 +146,7 @@ async fn world(name: &str, smtp_port: Option<u16>) -> World {
             from: "Dana Whitfield <dana.whitfield@example.com>".into(),
             username: None,
             password: None,
+            connections: 4,
         }),
         slack,
         pagerduty: Some(PagerDutySettings {
