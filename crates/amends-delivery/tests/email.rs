@@ -37,7 +37,7 @@ async fn the_worked_examples_acknowledgments_reach_a_real_smtp_server_at_10_30()
             from: "Dana Whitfield <dana.whitfield@example.com>".into(),
             message_id_domain: "amends.example.com".into(),
             timeout: Duration::from_secs(10),
-            connections: amends_delivery::email::DEFAULT_CONNECTIONS,
+            connections: 3,
         })
         .unwrap(),
     );
@@ -94,6 +94,18 @@ async fn the_worked_examples_acknowledgments_reach_a_real_smtp_server_at_10_30()
         .filter_map(|m| header(m, "Message-ID"))
         .collect();
     assert_eq!(ids.len(), 180, "one Message-ID per message");
+    // Regression: lettre's pool opened a connection for every concurrent send (the worker
+    // sends a batch of 100 at once) and closed the surplus. aiosmtpd stamps each message with
+    // the client's address and port, one per connection.
+    let connections: std::collections::BTreeSet<&str> = received
+        .iter()
+        .filter_map(|m| header(m, "X-Peer"))
+        .collect();
+    assert!(
+        (1..=3).contains(&connections.len()),
+        "180 messages over the 3 configured connections, not {}",
+        connections.len()
+    );
 
     // A re-plan queues the same messages again: nothing is sent twice.
     let again = store.enqueue(&acks).await.unwrap();
