@@ -812,6 +812,8 @@ impl<'t> Text<'t> {
 /// from the piece's start, and the marks and classes they hold.
 struct Piece {
     words: Vec<Word>,
+    /// Its cue words ([`Text::cues`]), counted from the piece's first word.
+    cues: Vec<usize>,
     marks: u16,
     any: u32,
     /// Its words' counts for the reading grade, so a summary's grade is summed per piece
@@ -956,6 +958,7 @@ impl<'t> Text<'t> {
                 let piece = Piece {
                     counts: counts(&t),
                     words: t.words,
+                    cues: t.cues,
                     marks: t.marks,
                     any: t.any,
                 };
@@ -984,17 +987,14 @@ impl<'t> Text<'t> {
             c.syllables += piece.counts.syllables;
             c.sentences += piece.counts.sentences;
         }
-        self.words.reserve(piece.words.len());
-        for w in &piece.words {
-            if w.flags & CUES != 0 {
-                self.cues.push(self.words.len());
-            }
-            self.words.push(Word {
-                at: w.at.start + start..w.at.end + start,
-                flags: w.flags,
-                packed: w.packed,
-            });
-        }
+        // Copied as whole slices (one capacity check each, not one per word).
+        let first = self.words.len();
+        self.cues.extend(piece.cues.iter().map(|&k| first + k));
+        self.words.extend(piece.words.iter().map(|w| Word {
+            at: w.at.start + start..w.at.end + start,
+            flags: w.flags,
+            packed: w.packed,
+        }));
     }
 }
 

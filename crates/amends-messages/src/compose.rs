@@ -5,7 +5,6 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use amends_core::account::Contact;
 use amends_core::domain::Key;
@@ -16,12 +15,12 @@ use amends_core::remediation::Decision;
 use amends_core::time::{Anchor, Minutes, Zone};
 use jiff::Timestamp;
 use minijinja::Value;
-use minijinja::value::{Enumerator, Object};
 
 use crate::context::{
     AccountFacts, ContactFacts, Facts, ImpactFacts, IncidentFacts, NextUpdateFacts, PersonFacts,
     RemediationFacts, StepFacts, duration_words, first_name, join_words,
 };
+use crate::fast::Vars;
 use crate::rca::Rca;
 use crate::templates::{RenderError, Rendered, Templates};
 
@@ -48,16 +47,16 @@ struct Cache {
     /// By zone name, then (locale, message): everything of an account message that is not
     /// the account's (incident, step, next update, sender, summary), found with one lookup.
     shared: ByZone<(Locale, usize), [Value; 5]>,
-    /// The last (account, contact): its account, contact and remediation values.
-    account: Option<((usize, usize), [Value; 3])>,
+    /// The last (account, contact): its account, contact, remediation and measured impact
+    /// values (the impact is shown only in messages due after the resolution).
+    account: Option<((usize, usize), [Value; 4])>,
 }
 
 /// Values by zone name first, so a lookup borrows the zone's name instead of allocating it.
 type ByZone<K, V> = HashMap<String, HashMap<K, V>>;
 
 /// A message's variables as engine values: the same names as [`Facts`] (a test keeps them
-/// equal), built from cached parts. The engine reads them straight from the struct (one
-/// allocation per message) rather than from a map built per message.
+/// equal), built from cached parts.
 #[derive(Debug)]
 struct Parts {
     account: Value,
@@ -71,48 +70,20 @@ struct Parts {
     step: Value,
 }
 
-/// The variable names of [`Parts`], in the order the engine enumerates them.
-const PART_NAMES: &[&str] = &[
-    "account",
-    "contact",
-    "incident",
-    "impact",
-    "remediation",
-    "next_update",
-    "sender",
-    "rca",
-    "step",
-];
-
 impl Parts {
-    fn context(self) -> Value {
-        Value::from_object(self)
-    }
-}
-
-impl Object for Parts {
-    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        self.get_value_by_str(key.as_str()?)
-    }
-
-    fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Value> {
-        let v = match key {
-            "account" => &self.account,
-            "contact" => &self.contact,
-            "incident" => &self.incident,
-            "impact" => &self.impact,
-            "remediation" => &self.remediation,
-            "next_update" => &self.next_update,
-            "sender" => &self.sender,
-            "rca" => &self.rca,
-            "step" => &self.step,
-            _ => return None,
-        };
-        Some(v.clone())
-    }
-
-    fn enumerate(self: &Arc<Self>) -> Enumerator {
-        Enumerator::Str(PART_NAMES)
+    /// The values in the order of [`crate::fast::NAMES`].
+    fn vars(self) -> Vars {
+        Vars([
+            self.account,
+            self.contact,
+            self.incident,
+            self.impact,
+            self.remediation,
+            self.next_update,
+            self.sender,
+            self.rca,
+            self.step,
+        ])
     }
 }
 
@@ -157,20 +128,20 @@ impl<'p> Composer<'p> {
     ) -> Result<Rendered, ComposeError> {
         let step = self.step(message, Audience::AffectedAccounts)?;
         self.require_summary(step)?;
-        let context = self.account_parts(account, message, contact)?.context();
+        let vars = self.account_parts(account, message, contact)?.vars();
         Ok(self
             .templates
-            .render(&step.template, &context, &self.plan.playbook.lint)?)
+            .render(&step.template, vars, &self.plan.playbook.lint)?)
     }
 
     /// A public status page post (`message` indexes `plan.messages`).
     pub fn public_message(&self, message: usize) -> Result<Rendered, ComposeError> {
         let step = self.step(message, Audience::Public)?;
         self.require_summary(step)?;
-        let context = self.public_parts(message)?.context();
+        let vars = self.public_parts(message)?.vars();
         Ok(self
             .templates
-            .render(&step.template, &context, &self.plan.playbook.lint)?)
+            .render(&step.template, vars, &self.plan.playbook.lint)?)
     }
 
     /// A root-cause summary message without the summary would promise what it does not
@@ -247,13 +218,16 @@ impl<'p> Composer<'p> {
             Some((key, values)) if *key == (account, contact) => Some(values.clone()),
             _ => None,
         };
-        let [account_value, contact_value, remediation] = match cached {
+        let [account_value, contact_value, remediation, impact] = match cached {
             Some(values) => values,
             None => {
                 let values = [
                     Value::from_serialize(account_facts(ap.account)),
                     Value::from_serialize(contact_facts(c)),
                     Value::from_serialize(self.remediation(&ap.decision, locale)),
+                    ap.impact.map_or(Value::from(()), |i| {
+                        Value::from_serialize(impact_facts(i, zone, locale))
+                    }),
                 ];
                 self.cache.borrow_mut().account = Some(((account, contact), values.clone()));
                 values
@@ -267,19 +241,17 @@ impl<'p> Composer<'p> {
             incident,
             // Measured figures are known from the resolution on (from the plan's as-of while
             // open): an earlier message must not quote failures that had not happened yet.
-            impact: match ap.impact {
-                Some(i)
-                    if due
-                        >= self
-                            .plan
-                            .incident
-                            .anchors
-                            .resolution
-                            .unwrap_or(self.plan.as_of) =>
-                {
-                    Value::from_serialize(impact_facts(i, zone, locale))
-                }
-                _ => Value::from(()),
+            impact: if due
+                >= self
+                    .plan
+                    .incident
+                    .anchors
+                    .resolution
+                    .unwrap_or(self.plan.as_of)
+            {
+                impact
+            } else {
+                Value::from(())
             },
             remediation,
             next_update,
@@ -732,7 +704,7 @@ mod tests {
             step: Value::from(()),
         };
         assert_eq!(
-            names(&parts.context()),
+            names(&Value::from_object(parts.vars())),
             names(&Value::from_serialize(crate::context::sample()))
         );
     }
