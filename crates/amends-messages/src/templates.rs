@@ -16,7 +16,7 @@ use amends_core::playbook::{Audience, Located, Playbook, TemplateSource};
 use minijinja::{Environment, UndefinedBehavior, Value};
 
 use crate::context::{self, Facts};
-use crate::fast::{Program, Vars};
+use crate::fast::{MessageFacts, Program};
 use crate::scripts::Library;
 
 /// Instructions one render may execute: far more than any message needs, few enough that a
@@ -77,7 +77,7 @@ struct Fast {
 impl Fast {
     /// The subject and body of both programs, trimmed, and the message's whole text as
     /// [`Rendered::text`] writes it, all from one buffer; `None` when the engine must render.
-    fn render(&self, vars: &Vars) -> Option<(Option<String>, String, String)> {
+    fn render(&self, facts: &MessageFacts) -> Option<(Option<String>, String, String)> {
         const PREFIX: &str = "Subject: ";
         // Most messages are under 2 KiB: one allocation, where a growing buffer reallocated
         // several times per message.
@@ -85,7 +85,7 @@ impl Fast {
         let subject = match &self.subject {
             Some(program) => {
                 text.push_str(PREFIX);
-                program.render(vars, &mut text)?;
+                program.render(facts, &mut text)?;
                 let subject = text[PREFIX.len()..].trim().to_string();
                 text.truncate(PREFIX.len());
                 text.push_str(&subject);
@@ -95,7 +95,7 @@ impl Fast {
             None => None,
         };
         let start = text.len();
-        self.body.render(vars, &mut text)?;
+        self.body.render(facts, &mut text)?;
         let mut body = text.split_off(start);
         trim_in_place(&mut body);
         text.push_str(&body);
@@ -744,7 +744,7 @@ impl Templates {
     pub(crate) fn render(
         &self,
         key: &Key,
-        vars: Vars,
+        facts: &MessageFacts,
         config: &lint::LintConfig,
     ) -> Result<Rendered, RenderError> {
         let entry = self
@@ -754,9 +754,9 @@ impl Templates {
         if !entry.has_text {
             return Err(RenderError::NoText(key.to_string()));
         }
-        let (subject, body, text) = match entry.fast.as_ref().and_then(|f| f.render(&vars)) {
+        let (subject, body, text) = match entry.fast.as_ref().and_then(|f| f.render(facts)) {
             Some(rendered) => rendered,
-            None => self.render_with_engine(key, entry, &Value::from_object(vars))?,
+            None => self.render_with_engine(key, entry, &Value::from_object(facts.vars()))?,
         };
         let findings = lint::lint(
             &lint::Message {
@@ -891,20 +891,37 @@ mod tests {
     }
 
     #[test]
+    fn every_documented_field_is_read_by_a_program_as_by_the_engine() {
+        let mut env = environment();
+        let facts = MessageFacts::from(context::sample());
+        let ctx = Value::from_object(facts.vars());
+        for path in known_variables().into_keys() {
+            if path.matches('.').count() != 1 {
+                continue;
+            }
+            let name = format!("field {path}");
+            let source = format!("{{{{ {path} }}}}|{{% if {path} %}}yes{{% endif %}}");
+            env.add_template_owned(name.clone(), source).unwrap();
+            let t = env.get_template(&name).unwrap();
+            let program =
+                Program::compile(&t, FUEL).unwrap_or_else(|| panic!("{path} has no program"));
+            let mut out = String::new();
+            match (program.render(&facts, &mut out), t.render(&ctx)) {
+                (Some(()), Ok(engine)) => assert_eq!(out, engine, "{path}"),
+                // A list is printed by the engine.
+                (None, _) => assert!(
+                    ["incident.features", "rca.fixed", "rca.prevention"].contains(&&*path),
+                    "{path}"
+                ),
+                (Some(()), Err(e)) => panic!("{path}: the engine failed ({e}), the program not"),
+            }
+        }
+    }
+
+    #[test]
     fn templates_the_programs_do_not_cover_are_left_to_the_engine() {
         let mut env = environment();
-        let f = context::sample();
-        let vars = Vars([
-            Value::from_serialize(&f.account),
-            Value::from_serialize(&f.contact),
-            Value::from_serialize(&f.incident),
-            Value::from_serialize(&f.impact),
-            Value::from_serialize(&f.remediation),
-            Value::from_serialize(&f.next_update),
-            Value::from_serialize(&f.sender),
-            Value::from_serialize(&f.rca),
-            Value::from_serialize(&f.step),
-        ]);
+        let facts = MessageFacts::from(context::sample());
         for (name, source) in [
             ("filter", "{{ incident.title | upper }}"),
             ("set", "{% set x = incident.title %}{{ x }}"),
@@ -921,7 +938,7 @@ mod tests {
             let program = Program::compile(&env.get_template(name).unwrap(), FUEL);
             // No program, or one that stops where the engine must decide.
             assert!(
-                program.is_none_or(|p| p.render(&vars, &mut String::new()).is_none()),
+                program.is_none_or(|p| p.render(&facts, &mut String::new()).is_none()),
                 "{name}"
             );
         }
@@ -1020,28 +1037,14 @@ mod tests {
                 })
         }
 
-        fn vars(f: &Facts) -> Vars {
-            Vars([
-                Value::from_serialize(&f.account),
-                Value::from_serialize(&f.contact),
-                Value::from_serialize(&f.incident),
-                Value::from_serialize(&f.impact),
-                Value::from_serialize(&f.remediation),
-                Value::from_serialize(&f.next_update),
-                Value::from_serialize(&f.sender),
-                Value::from_serialize(&f.rca),
-                Value::from_serialize(&f.step),
-            ])
-        }
-
         proptest! {
             #[test]
             fn every_library_script_renders_through_its_program_as_through_the_engine(
                 facts in facts()
             ) {
                 let (env, programs) = library_programs();
-                let vars = vars(&facts);
-                let ctx = Value::from_object(vars.clone());
+                let facts = MessageFacts::from(facts);
+                let ctx = Value::from_object(facts.vars());
                 for (id, fast) in &programs {
                     let engine = |part: &str| {
                         env.get_template(&format!("{id}.{part}"))
@@ -1060,7 +1063,7 @@ mod tests {
                         }
                         _ => None,
                     };
-                    prop_assert_eq!(fast.render(&vars), expected, "{}", id);
+                    prop_assert_eq!(fast.render(&facts), expected, "{}", id);
                 }
             }
         }
