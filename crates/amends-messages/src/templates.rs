@@ -75,17 +75,14 @@ struct Fast {
 }
 
 impl Fast {
-    /// The subject and body of both programs, trimmed, and the message's whole text as
-    /// [`Rendered::text`] writes it, all from one buffer; `None` when the engine must render.
-    fn render(&self, facts: &MessageFacts) -> Option<(Option<String>, String, String)> {
+    /// Writes the message's whole text as [`Rendered::text`] writes it into `text`, and
+    /// returns the subject and body, trimmed; `None` when the engine must render.
+    fn render(&self, facts: &MessageFacts, text: &mut String) -> Option<(Option<String>, String)> {
         const PREFIX: &str = "Subject: ";
-        // Most messages are under 2 KiB: one allocation, where a growing buffer reallocated
-        // several times per message.
-        let mut text = String::with_capacity(2048);
         let subject = match &self.subject {
             Some(program) => {
                 text.push_str(PREFIX);
-                program.render(facts, &mut text)?;
+                program.render(facts, text)?;
                 let subject = text[PREFIX.len()..].trim().to_string();
                 text.truncate(PREFIX.len());
                 text.push_str(&subject);
@@ -95,12 +92,20 @@ impl Fast {
             None => None,
         };
         let start = text.len();
-        self.body.render(facts, &mut text)?;
-        let mut body = text.split_off(start);
-        trim_in_place(&mut body);
-        text.push_str(&body);
-        Some((subject, body, text))
+        self.body.render(facts, text)?;
+        // The body trimmed as [`trim_in_place`] trims, where it is.
+        let end = start + text[start..].trim_end().len();
+        text.truncate(end);
+        let lead = end - start - text[start..].trim_start().len();
+        text.drain(start..start + lead);
+        Some((subject, text[start..].to_string()))
     }
+}
+
+thread_local! {
+    /// The whole text of the message being rendered, kept for the next one: most messages
+    /// are a kilobyte or two, which the allocator serves more slowly than small blocks.
+    static TEXT: std::cell::RefCell<String> = std::cell::RefCell::default();
 }
 
 /// Templates and the linter's warnings about them.
@@ -754,25 +759,46 @@ impl Templates {
         if !entry.has_text {
             return Err(RenderError::NoText(key.to_string()));
         }
-        let (subject, body, text) = match entry.fast.as_ref().and_then(|f| f.render(facts)) {
-            Some(rendered) => rendered,
-            None => self.render_with_engine(key, entry, &Value::from_object(facts.vars()))?,
-        };
-        let findings = lint::lint(
-            &lint::Message {
-                text: &text,
+        TEXT.with(|buffer| {
+            let mut fresh = String::new();
+            let mut kept = buffer.try_borrow_mut();
+            // A render within a render (never done) would get a buffer of its own.
+            let text = match kept.as_mut() {
+                Ok(kept) => &mut **kept,
+                Err(_) => &mut fresh,
+            };
+            text.clear();
+            let fast = entry.fast.as_ref().and_then(|f| f.render(facts, text));
+            let (subject, body) = match fast {
+                Some(parts) => parts,
+                None => {
+                    let (subject, body, whole) =
+                        self.render_with_engine(key, entry, &Value::from_object(facts.vars()))?;
+                    text.clear();
+                    text.push_str(&whole);
+                    (subject, body)
+                }
+            };
+            let findings = lint::lint(
+                &lint::Message {
+                    text,
+                    purpose: entry.purpose,
+                    channel: entry.channel,
+                    needs_named_contact: entry.needs_named_contact,
+                },
+                config,
+            );
+            // An unusually long message does not keep its buffer.
+            if text.capacity() > 1 << 16 {
+                *text = String::new();
+            }
+            Ok(Rendered {
+                subject,
+                body,
                 purpose: entry.purpose,
                 channel: entry.channel,
-                needs_named_contact: entry.needs_named_contact,
-            },
-            config,
-        );
-        Ok(Rendered {
-            subject,
-            body,
-            purpose: entry.purpose,
-            channel: entry.channel,
-            findings,
+                findings,
+            })
         })
     }
 
@@ -1063,7 +1089,11 @@ mod tests {
                         }
                         _ => None,
                     };
-                    prop_assert_eq!(fast.render(&facts), expected, "{}", id);
+                    let mut text = String::new();
+                    let rendered = fast
+                        .render(&facts, &mut text)
+                        .map(|(subject, body)| (subject, body, text));
+                    prop_assert_eq!(rendered, expected, "{}", id);
                 }
             }
         }
