@@ -13,12 +13,12 @@
 //! ([`MessageFacts::vars`]) only when it renders.
 //!
 //! Anything else falls back to the engine: a template with an instruction or a field not
-//! translated here gets no program, and a program that meets a value it does not handle exactly as the engine
-//! does (a missing or undefined value, which the engine reports as an error; a loop over
-//! something that is not a list; `capfirst` of something that is not a string; a `loop`
-//! variable) stops with `None`, and the message is rendered by the engine, which then writes
-//! the same text or reports its own error. The proptest in `templates.rs` holds the two equal
-//! on generated facts.
+//! translated here gets no program, and a program that meets a value it does not handle
+//! exactly as the engine does (a missing or undefined value, which the engine reports as an
+//! error; a field of none; a loop over something that is not a list; `capfirst` of something
+//! that is not a string; a `loop` variable; a list or map written out) stops with `None`, and
+//! the message is rendered by the engine, which then writes the same text or reports its own
+//! error. The proptests in `templates.rs` hold the two equal on generated facts.
 
 use minijinja::machinery::{Instruction, get_compiled_template};
 use minijinja::value::{Enumerator, Object, Value};
@@ -384,7 +384,8 @@ enum Op {
     Field(Field),
     /// Pushes a name a loop binds: the innermost loop's value, else the message variable.
     Lookup(Box<str>),
-    /// Replaces the top value by its field.
+    /// Replaces the top value (a loop's item: a variable's fields are [`Op::Field`]s) by its
+    /// field.
     Attr(Box<str>),
     /// Writes and pops the top value.
     Emit,
