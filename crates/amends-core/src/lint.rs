@@ -278,7 +278,10 @@ pub struct Finding {
 
 /// Lints one message. Findings come in text order, missing things (at `0..0`) first.
 pub fn lint(message: &Message<'_>, config: &LintConfig) -> Vec<Finding> {
-    lint_text(&Text::read(message.text), message, config)
+    let text = Text::read(message.text);
+    let found = lint_text(&text, message, config);
+    text.recycle();
+    found
 }
 
 /// Lints a message already read into words (by [`Text::read`], or [`Text::new`] in the tests
@@ -408,8 +411,9 @@ struct Text<'t> {
     marks: u16,
     /// Every class any word has, so a rule that needs a class skips texts without it.
     any: u32,
-    /// The words that may start a phrase ([`CUES`]), in text order: the phrase rules read
-    /// these instead of every word.
+    /// The words that may start a phrase, greet, or spell a missing value or unfinished text
+    /// ([`INDEXED`]), in text order: the rules that look for these read this list instead of
+    /// every word.
     cues: Vec<usize>,
     /// The reading grade's counts when they were summed from cached pieces ([`Text::read`]);
     /// `None` when [`grade`] must count the words itself.
@@ -547,7 +551,7 @@ impl<'t> Text<'t> {
             (NON_ASCII | flags, packed.unwrap_or((0, 0)))
         };
         self.any |= flags;
-        if flags & CUES != 0 {
+        if flags & INDEXED != 0 {
             self.cues.push(self.words.len());
         }
         self.words.push(Word { at, flags, packed });
@@ -812,6 +816,8 @@ impl<'t> Text<'t> {
 /// from the piece's start, and the marks and classes they hold.
 struct Piece {
     words: Vec<Word>,
+    /// Its cue words ([`Text::cues`]), counted from the piece's first word.
+    cues: Vec<usize>,
     marks: u16,
     any: u32,
     /// Its words' counts for the reading grade, so a summary's grade is summed per piece
@@ -862,7 +868,13 @@ impl std::hash::Hasher for PieceHasher {
 struct PieceCache {
     pieces: std::collections::HashMap<Box<str>, Piece, std::hash::BuildHasherDefault<PieceHasher>>,
     missed: usize,
+    /// The last text's word and cue lists, emptied, for the next text: a message's word list
+    /// is a few kilobytes, which the allocator serves more slowly than small blocks.
+    spare: (Vec<Word>, Vec<usize>),
 }
+
+/// The most words a spare word list keeps room for (a longer text's list is dropped).
+const SPARE_WORDS: usize = 1 << 14;
 
 thread_local! {
     /// Pieces already read on this thread. A million messages from a handful of templates
@@ -877,7 +889,9 @@ thread_local! {
 /// before the cut ends a sentence either way (a line break in its gap, or a stop and white
 /// space, which are decided before the cut), nothing after the cut looks back across it
 /// (only a `,` or `.` after a space has a mark depending on the byte before, and after a
-/// line break or before a letter there is none), and no word spans it.
+/// line break or before a letter there is none), nothing before it looks ahead across it
+/// (a `(` or `$` has a mark depending on the two bytes after it, and neither is the line
+/// break or the stop and space that end a piece), and no word spans it.
 fn piece_end(b: &[u8], from: usize) -> usize {
     let mut i = from;
     loop {
@@ -935,12 +949,17 @@ impl<'t> Text<'t> {
     }
 
     fn spliced(raw: &'t str, cache: &mut PieceCache) -> Text<'t> {
+        let (mut words, mut cues) = std::mem::take(&mut cache.spare);
+        words.clear();
+        words.reserve(raw.len() / 5 + 1);
+        cues.clear();
+        cues.reserve(raw.len() / 16 + 1);
         let mut text = Text {
             raw,
-            words: Vec::with_capacity(raw.len() / 5 + 1),
+            words,
             marks: 0,
             any: 0,
-            cues: Vec::new(),
+            cues,
             counts: Some(Counts::default()),
         };
         let b = raw.as_bytes();
@@ -956,6 +975,7 @@ impl<'t> Text<'t> {
                 let piece = Piece {
                     counts: counts(&t),
                     words: t.words,
+                    cues: t.cues,
                     marks: t.marks,
                     any: t.any,
                 };
@@ -975,6 +995,18 @@ impl<'t> Text<'t> {
         text
     }
 
+    /// Gives the word and cue lists back to this thread's cache for the next text.
+    fn recycle(self) {
+        if self.words.capacity() > SPARE_WORDS {
+            return;
+        }
+        PIECES.with(|cache| {
+            if let Ok(mut cache) = cache.try_borrow_mut() {
+                cache.spare = (self.words, self.cues);
+            }
+        });
+    }
+
     /// Adds the words of a piece that starts at byte `start` of the text.
     fn append(&mut self, piece: &Piece, start: usize) {
         self.marks |= piece.marks;
@@ -984,17 +1016,14 @@ impl<'t> Text<'t> {
             c.syllables += piece.counts.syllables;
             c.sentences += piece.counts.sentences;
         }
-        self.words.reserve(piece.words.len());
-        for w in &piece.words {
-            if w.flags & CUES != 0 {
-                self.cues.push(self.words.len());
-            }
-            self.words.push(Word {
-                at: w.at.start + start..w.at.end + start,
-                flags: w.flags,
-                packed: w.packed,
-            });
-        }
+        // Copied as whole slices (one capacity check each, not one per word).
+        let first = self.words.len();
+        self.cues.extend(piece.cues.iter().map(|&k| first + k));
+        self.words.extend(piece.words.iter().map(|w| Word {
+            at: w.at.start + start..w.at.end + start,
+            flags: w.flags,
+            packed: w.packed,
+        }));
     }
 }
 
@@ -1007,7 +1036,9 @@ const MARK_OPEN_BRACE: u16 = 1 << 0;
 const MARK_CLOSE_BRACE: u16 = 1 << 1;
 const MARK_PERCENT: u16 = 1 << 2;
 const MARK_BRACKET: u16 = 1 << 3;
+/// `()` or `( )`: only an empty pair, so that a text with a parenthesis in it is not searched.
 const MARK_PAREN: u16 = 1 << 4;
+/// `$ ` or `$.`: only a dollar without its amount, for the same reason.
 const MARK_DOLLAR: u16 = 1 << 5;
 const MARK_AT: u16 = 1 << 6;
 const MARK_EURO: u16 = 1 << 7;
@@ -1021,8 +1052,12 @@ fn mark(b: &[u8], i: usize) -> u16 {
         b'}' => MARK_CLOSE_BRACE,
         b'%' => MARK_PERCENT,
         b'[' => MARK_BRACKET,
-        b'(' => MARK_PAREN,
-        b'$' => MARK_DOLLAR,
+        b'(' if b.get(i + 1) == Some(&b')')
+            || (b.get(i + 1) == Some(&b' ') && b.get(i + 2) == Some(&b')')) =>
+        {
+            MARK_PAREN
+        }
+        b'$' if matches!(b.get(i + 1), Some(b' ' | b'.')) => MARK_DOLLAR,
         b'@' => MARK_AT,
         b',' if i > 0 && b[i - 1] == b' ' => MARK_SPACE_COMMA,
         b'.' if i > 0 && b[i - 1] == b' ' && b.get(i + 1) == Some(&b'\n') => MARK_SPACE_DOT,
@@ -1072,7 +1107,7 @@ static BYTE_CLASS: [u8; 256] = {
                 b'.' => STOP | CONTEXT_MARK,
                 b'!' | b'?' => STOP,
                 b'"' | b')' => CLOSING,
-                b',' => CONTEXT_MARK,
+                b',' | b'(' | b'$' => CONTEXT_MARK,
                 _ => 0,
             }
         };
@@ -1088,8 +1123,6 @@ static BYTE_MARK: [u16; 256] = {
     t[b'}' as usize] = MARK_CLOSE_BRACE;
     t[b'%' as usize] = MARK_PERCENT;
     t[b'[' as usize] = MARK_BRACKET;
-    t[b'(' as usize] = MARK_PAREN;
-    t[b'$' as usize] = MARK_DOLLAR;
     t[b'@' as usize] = MARK_AT;
     t
 };
@@ -1293,6 +1326,9 @@ const NULLISH: u32 = 1 << 22;
 /// A word of unfinished text ("TODO", "lorem"), in any case: the rule checks the exact
 /// spelling.
 const UNFINISHED: u32 = 1 << 23;
+/// The classes whose words [`Text::cues`] lists: few words of a text have them, and their rules
+/// read the list.
+const INDEXED: u32 = CUES | GREETING | NULLISH | UNFINISHED;
 /// Not a class: the word has characters beyond ASCII, so comparisons fold it char by char.
 const NON_ASCII: u32 = 1 << 31;
 /// Not a class: a sentence ends after the word.
@@ -2130,11 +2166,11 @@ fn placeholders(text: &Text<'_>, out: &mut Findings<'_>) {
         );
     }
     let words = if text.any & UNFINISHED != 0 {
-        0..text.len()
+        &text.cues[..]
     } else {
-        0..0
+        &[]
     };
-    for i in words {
+    for &i in words {
         if !text.has(i, UNFINISHED) {
             continue;
         }
@@ -2157,13 +2193,13 @@ fn placeholders(text: &Text<'_>, out: &mut Findings<'_>) {
 fn empty_values(text: &Text<'_>, out: &mut Findings<'_>) {
     let raw = text.raw;
     let mut greeting: Option<Range<usize>> = None;
-    // Only greetings and the spellings of a missing value are candidates.
+    // Only greetings and the spellings of a missing value are candidates (listed in cues).
     let words = if text.any & (GREETING | NULLISH) != 0 {
-        0..text.len()
+        &text.cues[..]
     } else {
-        0..0
+        &[]
     };
-    for i in words {
+    for &i in words {
         if !text.has(i, GREETING | NULLISH) {
             continue;
         }

@@ -26,8 +26,11 @@ pub struct Fixture {
     pub rca: Rca,
 }
 
-/// `n` accounts cycling through the demo's rows (and so its tiers, zones and locales).
-pub fn fixture(n: usize) -> Result<Fixture, Box<dyn std::error::Error>> {
+/// `n` accounts cycling through the demo's rows (and so its tiers, zones and locales). With
+/// `distinct`, every account's company and contact are named apart ("Northwind Analytics 17",
+/// "Alex17b Nguyen"), so that no sentence holding a name is shared between accounts, as in a
+/// real incident (the linter reads a sentence it has seen before from its cache).
+pub fn fixture(n: usize, distinct: bool) -> Result<Fixture, Box<dyn std::error::Error>> {
     let playbook = Playbook::parse("demo/playbook.toml", PLAYBOOK)?;
     let mut lines = ACCOUNTS.lines();
     let mut csv = String::with_capacity(n * 200);
@@ -37,7 +40,15 @@ pub fn fixture(n: usize) -> Result<Fixture, Box<dyn std::error::Error>> {
     for i in 0..n {
         let row = rows[i % rows.len()];
         let rest = row.split_once(',').map_or(row, |(_, r)| r);
-        csv.push_str(&format!("acct-{i:07},{rest}\n"));
+        if distinct {
+            // name and contact_name are the first and eighth columns after the id.
+            let mut fields: Vec<String> = rest.split(',').map(str::to_string).collect();
+            fields[0] = format!("{} {i}", fields[0]);
+            fields[7] = fields[7].replacen(' ', &format!("{i}b "), 1);
+            csv.push_str(&format!("acct-{i:07},{}\n", fields.join(",")));
+        } else {
+            csv.push_str(&format!("acct-{i:07},{rest}\n"));
+        }
     }
     let accounts = account::parse_csv("synthetic.csv", &csv, &playbook)?;
     let incident = Incident::parse_toml("demo/incident.toml", INCIDENT, &playbook, &accounts)?;

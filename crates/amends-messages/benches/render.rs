@@ -10,7 +10,7 @@ use amends_messages::Composer;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 fn render_and_lint(c: &mut Criterion) {
-    let f = fixture::fixture(10_000).expect("fixture");
+    let f = fixture::fixture(10_000, false).expect("fixture");
     let as_of = "2024-10-28T13:00:00Z".parse().expect("instant");
     let plan = plan::plan(&f.playbook, &f.accounts, &f.incident, as_of).expect("plan");
     let steps: Vec<usize> = plan

@@ -2,7 +2,11 @@
 //! emails for 250,000 synthetic accounts (the demo's 180 rows repeated with new ids), each
 //! rendered for its contact's zone and locale and linted. Prints messages per second.
 //!
-//! `cargo run --release -p amends-messages --example render_million [ACCOUNTS]`
+//! `cargo run --release -p amends-messages --example render_million [ACCOUNTS] [--distinct]`
+//!
+//! With `--distinct`, every account's company and contact have names of their own (the demo's
+//! 180 rows otherwise repeat, and the linter's sentence cache then holds every sentence that
+//! names them).
 
 #[path = "../benches/fixture.rs"]
 mod fixture;
@@ -13,12 +17,15 @@ use amends_core::plan::{self, Due};
 use amends_messages::Composer;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let n: usize = std::env::args()
-        .nth(1)
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let distinct = args.iter().any(|a| a == "--distinct");
+    let n: usize = args
+        .iter()
+        .find(|a| !a.starts_with("--"))
         .map(|s| s.parse())
         .transpose()?
         .unwrap_or(250_000);
-    let f = fixture::fixture(n)?;
+    let f = fixture::fixture(n, distinct)?;
     let as_of = "2024-10-28T13:00:00Z".parse()?;
     let plan = plan::plan(&f.playbook, &f.accounts, &f.incident, as_of)?;
     let composer = Composer::new(&plan, &f.checked.templates, Some(&f.rca));

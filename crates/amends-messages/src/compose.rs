@@ -5,7 +5,6 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use amends_core::account::Contact;
 use amends_core::domain::Key;
@@ -15,13 +14,13 @@ use amends_core::playbook::{Audience, CommStep, Person, Remedy};
 use amends_core::remediation::Decision;
 use amends_core::time::{Anchor, Minutes, Zone};
 use jiff::Timestamp;
-use minijinja::Value;
-use minijinja::value::{Enumerator, Object};
+use std::sync::Arc;
 
 use crate::context::{
     AccountFacts, ContactFacts, Facts, ImpactFacts, IncidentFacts, NextUpdateFacts, PersonFacts,
-    RemediationFacts, StepFacts, duration_words, first_name, join_words,
+    RcaFacts, RemediationFacts, StepFacts, duration_words, first_name, join_words,
 };
+use crate::fast::MessageFacts;
 use crate::rca::Rca;
 use crate::templates::{RenderError, Rendered, Templates};
 
@@ -34,87 +33,49 @@ pub struct Composer<'p> {
     cache: RefCell<Cache>,
 }
 
-/// Engine values shared between messages: formatting the same incident for the same zone, or
-/// the same account for its next message, is done once. Values are reference-counted, so a
-/// hit costs a pointer copy.
+/// Facts shared between messages: formatting the same incident for the same zone, or the
+/// same account for its next message, is done once. Facts are reference-counted, so a hit
+/// costs a pointer copy.
 #[derive(Default)]
 struct Cache {
     /// By zone name, then (locale, as-known-at instant).
-    incidents: ByZone<(Locale, Timestamp), Value>,
+    incidents: ByZone<(Locale, Timestamp), Arc<IncidentFacts>>,
     /// By zone name, then (locale, message): the step and the next update.
-    messages: ByZone<(Locale, usize), (Value, Value)>,
-    senders: HashMap<Key, Value>,
-    rca: HashMap<Locale, Value>,
+    messages: ByZone<(Locale, usize), StepAndNext>,
+    senders: HashMap<Key, Option<Arc<PersonFacts>>>,
+    rca: HashMap<Locale, Option<Arc<RcaFacts>>>,
     /// By zone name, then (locale, message): everything of an account message that is not
-    /// the account's (incident, step, next update, sender, summary), found with one lookup.
-    shared: ByZone<(Locale, usize), [Value; 5]>,
-    /// The last (account, contact): its account, contact and remediation values.
-    account: Option<((usize, usize), [Value; 3])>,
+    /// the account's, found with one lookup.
+    shared: ByZone<(Locale, usize), Shared>,
+    /// The last (account, contact): its facts.
+    account: Option<((usize, usize), AccountParts)>,
+}
+
+/// A message's step, and the next update it promises.
+type StepAndNext = (Arc<StepFacts>, Option<Arc<NextUpdateFacts>>);
+
+/// What every account reading a message in one zone and locale shares.
+#[derive(Clone)]
+struct Shared {
+    incident: Arc<IncidentFacts>,
+    step: Arc<StepFacts>,
+    next_update: Option<Arc<NextUpdateFacts>>,
+    sender: Option<Arc<PersonFacts>>,
+    rca: Option<Arc<RcaFacts>>,
+}
+
+/// An account's own facts for one contact (its measured impact is shown only in messages due
+/// after the resolution).
+#[derive(Clone)]
+struct AccountParts {
+    account: Arc<AccountFacts>,
+    contact: Arc<ContactFacts>,
+    remediation: Arc<RemediationFacts>,
+    impact: Option<Arc<ImpactFacts>>,
 }
 
 /// Values by zone name first, so a lookup borrows the zone's name instead of allocating it.
 type ByZone<K, V> = HashMap<String, HashMap<K, V>>;
-
-/// A message's variables as engine values: the same names as [`Facts`] (a test keeps them
-/// equal), built from cached parts. The engine reads them straight from the struct (one
-/// allocation per message) rather than from a map built per message.
-#[derive(Debug)]
-struct Parts {
-    account: Value,
-    contact: Value,
-    incident: Value,
-    impact: Value,
-    remediation: Value,
-    next_update: Value,
-    sender: Value,
-    rca: Value,
-    step: Value,
-}
-
-/// The variable names of [`Parts`], in the order the engine enumerates them.
-const PART_NAMES: &[&str] = &[
-    "account",
-    "contact",
-    "incident",
-    "impact",
-    "remediation",
-    "next_update",
-    "sender",
-    "rca",
-    "step",
-];
-
-impl Parts {
-    fn context(self) -> Value {
-        Value::from_object(self)
-    }
-}
-
-impl Object for Parts {
-    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        self.get_value_by_str(key.as_str()?)
-    }
-
-    fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Value> {
-        let v = match key {
-            "account" => &self.account,
-            "contact" => &self.contact,
-            "incident" => &self.incident,
-            "impact" => &self.impact,
-            "remediation" => &self.remediation,
-            "next_update" => &self.next_update,
-            "sender" => &self.sender,
-            "rca" => &self.rca,
-            "step" => &self.step,
-            _ => return None,
-        };
-        Some(v.clone())
-    }
-
-    fn enumerate(self: &Arc<Self>) -> Enumerator {
-        Enumerator::Str(PART_NAMES)
-    }
-}
 
 /// Why a message could not be composed.
 #[derive(Debug, thiserror::Error)]
@@ -157,20 +118,20 @@ impl<'p> Composer<'p> {
     ) -> Result<Rendered, ComposeError> {
         let step = self.step(message, Audience::AffectedAccounts)?;
         self.require_summary(step)?;
-        let context = self.account_parts(account, message, contact)?.context();
+        let facts = self.account_parts(account, message, contact)?;
         Ok(self
             .templates
-            .render(&step.template, &context, &self.plan.playbook.lint)?)
+            .render(&step.template, &facts, &self.plan.playbook.lint)?)
     }
 
     /// A public status page post (`message` indexes `plan.messages`).
     pub fn public_message(&self, message: usize) -> Result<Rendered, ComposeError> {
         let step = self.step(message, Audience::Public)?;
         self.require_summary(step)?;
-        let context = self.public_parts(message)?.context();
+        let facts = self.public_parts(message)?;
         Ok(self
             .templates
-            .render(&step.template, &context, &self.plan.playbook.lint)?)
+            .render(&step.template, &facts, &self.plan.playbook.lint)?)
     }
 
     /// A root-cause summary message without the summary would promise what it does not
@@ -229,7 +190,7 @@ impl<'p> Composer<'p> {
         account: usize,
         message: usize,
         contact: usize,
-    ) -> Result<Parts, ComposeError> {
+    ) -> Result<MessageFacts, ComposeError> {
         let ap = self
             .plan
             .accounts
@@ -244,48 +205,42 @@ impl<'p> Composer<'p> {
         let due = self.due(message)?;
         let (zone, locale) = (&c.zone, c.locale);
         let cached = match &self.cache.borrow().account {
-            Some((key, values)) if *key == (account, contact) => Some(values.clone()),
+            Some((key, parts)) if *key == (account, contact) => Some(parts.clone()),
             _ => None,
         };
-        let [account_value, contact_value, remediation] = match cached {
-            Some(values) => values,
+        let own = match cached {
+            Some(parts) => parts,
             None => {
-                let values = [
-                    Value::from_serialize(account_facts(ap.account)),
-                    Value::from_serialize(contact_facts(c)),
-                    Value::from_serialize(self.remediation(&ap.decision, locale)),
-                ];
-                self.cache.borrow_mut().account = Some(((account, contact), values.clone()));
-                values
+                let parts = AccountParts {
+                    account: Arc::new(account_facts(ap.account)),
+                    contact: Arc::new(contact_facts(c)),
+                    remediation: Arc::new(self.remediation(&ap.decision, locale)),
+                    impact: ap.impact.map(|i| Arc::new(impact_facts(i, zone, locale))),
+                };
+                self.cache.borrow_mut().account = Some(((account, contact), parts.clone()));
+                parts
             }
         };
-        let [incident, step_value, next_update, sender, rca] =
-            self.shared_values(message, step, due, zone, locale);
-        Ok(Parts {
-            account: account_value,
-            contact: contact_value,
-            incident,
-            // Measured figures are known from the resolution on (from the plan's as-of while
-            // open): an earlier message must not quote failures that had not happened yet.
-            impact: match ap.impact {
-                Some(i)
-                    if due
-                        >= self
-                            .plan
-                            .incident
-                            .anchors
-                            .resolution
-                            .unwrap_or(self.plan.as_of) =>
-                {
-                    Value::from_serialize(impact_facts(i, zone, locale))
-                }
-                _ => Value::from(()),
-            },
-            remediation,
-            next_update,
-            sender,
-            rca,
-            step: step_value,
+        let shared = self.shared_values(message, step, due, zone, locale);
+        // Measured figures are known from the resolution on (from the plan's as-of while
+        // open): an earlier message must not quote failures that had not happened yet.
+        let measured = due
+            >= self
+                .plan
+                .incident
+                .anchors
+                .resolution
+                .unwrap_or(self.plan.as_of);
+        Ok(MessageFacts {
+            account: Some(own.account),
+            contact: Some(own.contact),
+            incident: shared.incident,
+            impact: own.impact.filter(|_| measured),
+            remediation: Some(own.remediation),
+            next_update: shared.next_update,
+            sender: shared.sender,
+            rca: shared.rca,
+            step: shared.step,
         })
     }
 
@@ -298,7 +253,7 @@ impl<'p> Composer<'p> {
         due: Timestamp,
         zone: &Zone,
         locale: Locale,
-    ) -> [Value; 5] {
+    ) -> Shared {
         if let Some(v) = self
             .cache
             .borrow()
@@ -309,34 +264,34 @@ impl<'p> Composer<'p> {
             return v.clone();
         }
         let (step_value, next_update) = self.message_values(message, step, due, zone, locale);
-        let values = [
-            self.incident_value(zone, locale, due),
-            step_value,
+        let shared = Shared {
+            incident: self.incident_value(zone, locale, due),
+            step: step_value,
             next_update,
-            self.sender_value(&step.template),
-            self.rca_value(locale),
-        ];
+            sender: self.sender_value(&step.template),
+            rca: self.rca_value(locale),
+        };
         self.cache
             .borrow_mut()
             .shared
             .entry(zone.name().to_string())
             .or_default()
-            .insert((locale, message), values.clone());
-        values
+            .insert((locale, message), shared.clone());
+        shared
     }
 
-    fn public_parts(&self, message: usize) -> Result<Parts, ComposeError> {
+    fn public_parts(&self, message: usize) -> Result<MessageFacts, ComposeError> {
         let step = self.step(message, Audience::Public)?;
         let due = self.due(message)?;
         let zone = self.plan.playbook.calendar.zone();
         let locale = Locale::default();
         let (step_value, next_update) = self.message_values(message, step, due, zone, locale);
-        Ok(Parts {
-            account: Value::from(()),
-            contact: Value::from(()),
+        Ok(MessageFacts {
+            account: None,
+            contact: None,
             incident: self.incident_value(zone, locale, due),
-            impact: Value::from(()),
-            remediation: Value::from(()),
+            impact: None,
+            remediation: None,
             next_update,
             sender: self.sender_value(&step.template),
             rca: self.rca_value(locale),
@@ -344,7 +299,7 @@ impl<'p> Composer<'p> {
         })
     }
 
-    fn incident_value(&self, zone: &Zone, locale: Locale, due: Timestamp) -> Value {
+    fn incident_value(&self, zone: &Zone, locale: Locale, due: Timestamp) -> Arc<IncidentFacts> {
         if let Some(v) = self
             .cache
             .borrow()
@@ -354,7 +309,7 @@ impl<'p> Composer<'p> {
         {
             return v.clone();
         }
-        let v = Value::from_serialize(self.incident(zone, locale, due));
+        let v = Arc::new(self.incident(zone, locale, due));
         self.cache
             .borrow_mut()
             .incidents
@@ -371,7 +326,7 @@ impl<'p> Composer<'p> {
         due: Timestamp,
         zone: &Zone,
         locale: Locale,
-    ) -> (Value, Value) {
+    ) -> StepAndNext {
         if let Some(v) = self
             .cache
             .borrow()
@@ -382,12 +337,12 @@ impl<'p> Composer<'p> {
             return v.clone();
         }
         let values = (
-            Value::from_serialize(StepFacts {
+            Arc::new(StepFacts {
                 id: step.id.to_string(),
                 occurrence: self.plan.messages[message].occurrence,
                 due: locale.date_time(&zone.local(due)),
             }),
-            Value::from_serialize(self.next_update(message, due, zone, locale)),
+            self.next_update(message, due, zone, locale).map(Arc::new),
         );
         self.cache
             .borrow_mut()
@@ -398,11 +353,11 @@ impl<'p> Composer<'p> {
         values
     }
 
-    fn sender_value(&self, template: &Key) -> Value {
+    fn sender_value(&self, template: &Key) -> Option<Arc<PersonFacts>> {
         if let Some(v) = self.cache.borrow().senders.get(template) {
             return v.clone();
         }
-        let v = Value::from_serialize(self.sender(template));
+        let v = self.sender(template).map(Arc::new);
         self.cache
             .borrow_mut()
             .senders
@@ -410,11 +365,11 @@ impl<'p> Composer<'p> {
         v
     }
 
-    fn rca_value(&self, locale: Locale) -> Value {
+    fn rca_value(&self, locale: Locale) -> Option<Arc<RcaFacts>> {
         if let Some(v) = self.cache.borrow().rca.get(&locale) {
             return v.clone();
         }
-        let v = Value::from_serialize(self.rca.map(|r| r.facts(locale)));
+        let v = self.rca.map(|r| Arc::new(r.facts(locale)));
         self.cache.borrow_mut().rca.insert(locale, v.clone());
         v
     }
@@ -709,6 +664,7 @@ fn with_article(feature: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use minijinja::Value;
 
     #[test]
     fn the_composed_context_has_exactly_the_documented_variables() {
@@ -720,19 +676,9 @@ mod tests {
             keys.sort();
             keys
         };
-        let parts = Parts {
-            account: Value::from(()),
-            contact: Value::from(()),
-            incident: Value::from(()),
-            impact: Value::from(()),
-            remediation: Value::from(()),
-            next_update: Value::from(()),
-            sender: Value::from(()),
-            rca: Value::from(()),
-            step: Value::from(()),
-        };
+        let facts = MessageFacts::from(crate::context::sample());
         assert_eq!(
-            names(&parts.context()),
+            names(&Value::from_object(facts.vars())),
             names(&Value::from_serialize(crate::context::sample()))
         );
     }

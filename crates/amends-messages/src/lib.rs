@@ -16,6 +16,7 @@
 
 pub mod compose;
 pub mod context;
+mod fast;
 pub mod rca;
 pub mod scripts;
 pub mod templates;

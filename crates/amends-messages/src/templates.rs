@@ -16,6 +16,7 @@ use amends_core::playbook::{Audience, Located, Playbook, TemplateSource};
 use minijinja::{Environment, UndefinedBehavior, Value};
 
 use crate::context::{self, Facts};
+use crate::fast::{MessageFacts, Program};
 use crate::scripts::Library;
 
 /// Instructions one render may execute: far more than any message needs, few enough that a
@@ -62,6 +63,49 @@ pub struct Entry {
     /// formatted for every message sent.
     body_name: String,
     subject_name: Option<String>,
+    /// The subject and body as programs, when both translate ([`crate::fast`]).
+    fast: Option<Fast>,
+}
+
+/// A template's subject and body translated into programs, run instead of the engine.
+#[derive(Debug, Clone)]
+struct Fast {
+    subject: Option<Program>,
+    body: Program,
+}
+
+impl Fast {
+    /// Writes the message's whole text as [`Rendered::text`] writes it into `text`, and
+    /// returns the subject and body, trimmed; `None` when the engine must render.
+    fn render(&self, facts: &MessageFacts, text: &mut String) -> Option<(Option<String>, String)> {
+        const PREFIX: &str = "Subject: ";
+        let subject = match &self.subject {
+            Some(program) => {
+                text.push_str(PREFIX);
+                program.render(facts, text)?;
+                let subject = text[PREFIX.len()..].trim().to_string();
+                text.truncate(PREFIX.len());
+                text.push_str(&subject);
+                text.push_str("\n\n");
+                Some(subject)
+            }
+            None => None,
+        };
+        let start = text.len();
+        self.body.render(facts, text)?;
+        // The body trimmed as [`trim_in_place`] trims, where it is.
+        let end = start + text[start..].trim_end().len();
+        text.truncate(end);
+        let lead = end - start - text[start..].trim_start().len();
+        text.drain(start..start + lead);
+        Some((subject, text[start..].to_string()))
+    }
+}
+
+thread_local! {
+    /// The whole text of the message being rendered, kept for the next one: most messages
+    /// are a kilobyte or two, which the allocator serves more slowly than small blocks.
+    static TEXT: std::cell::RefCell<String> = std::cell::RefCell::default();
 }
 
 /// Templates and the linter's warnings about them.
@@ -173,7 +217,7 @@ fn environment() -> Environment<'static> {
 
 /// Upper-cases the first letter only ("the API" → "The API"; `capitalize` would lower the
 /// rest).
-fn capfirst(value: String) -> String {
+pub(crate) fn capfirst(value: String) -> String {
     let mut chars = value.chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
@@ -309,6 +353,7 @@ pub fn compile(
                     has_text: false,
                     body_name: format!("{key}.body"),
                     subject_name: None,
+                    fast: None,
                 },
             );
             continue;
@@ -424,6 +469,22 @@ pub fn compile(
                 }
             }
         }
+        let program = |name: String| {
+            env.get_template(&name)
+                .ok()
+                .and_then(|t| Program::compile(&t, FUEL))
+        };
+        let fast = match (program(format!("{key}.body")), subject.is_some()) {
+            (Some(body), false) => Some(Fast {
+                subject: None,
+                body,
+            }),
+            (Some(body), true) => program(format!("{key}.subject")).map(|s| Fast {
+                subject: Some(s),
+                body,
+            }),
+            (None, _) => None,
+        };
         entries.insert(
             key.clone(),
             Entry {
@@ -433,6 +494,7 @@ pub fn compile(
                 has_text: true,
                 body_name: format!("{key}.body"),
                 subject_name: subject.is_some().then(|| format!("{key}.subject")),
+                fast,
             },
         );
     }
@@ -639,15 +701,20 @@ pub struct Rendered {
 impl Rendered {
     /// The message as the reader sees it: `Subject: …`, a blank line and the body for email.
     pub fn text(&self) -> String {
-        match &self.subject {
-            Some(s) => format!("Subject: {s}\n\n{}", self.body),
-            None => self.body.clone(),
-        }
+        whole_text(self.subject.as_deref(), &self.body)
     }
 
     /// Whether a finding at `deny` level keeps it from being sent.
     pub fn blocked(&self) -> bool {
         self.findings.iter().any(|f| f.level == Level::Deny)
+    }
+}
+
+/// A message as the reader sees it ([`Rendered::text`]); [`Fast::render`] writes the same.
+fn whole_text(subject: Option<&str>, body: &str) -> String {
+    match subject {
+        Some(s) => format!("Subject: {s}\n\n{body}"),
+        None => body.to_string(),
     }
 }
 
@@ -676,11 +743,13 @@ impl Templates {
         self.entries.get(key)
     }
 
-    /// Renders a template for these facts and lints the result with the playbook's levels.
-    pub fn render(
+    /// Renders a template for a message's variables and lints the result with the playbook's
+    /// levels: through the template's programs when it has them, else (or where a program
+    /// leaves the message to it) through the engine.
+    pub(crate) fn render(
         &self,
         key: &Key,
-        facts: &Value,
+        facts: &MessageFacts,
         config: &lint::LintConfig,
     ) -> Result<Rendered, RenderError> {
         let entry = self
@@ -690,6 +759,56 @@ impl Templates {
         if !entry.has_text {
             return Err(RenderError::NoText(key.to_string()));
         }
+        TEXT.with(|buffer| {
+            let mut fresh = String::new();
+            let mut kept = buffer.try_borrow_mut();
+            // A render within a render (never done) would get a buffer of its own.
+            let text = match kept.as_mut() {
+                Ok(kept) => &mut **kept,
+                Err(_) => &mut fresh,
+            };
+            text.clear();
+            let fast = entry.fast.as_ref().and_then(|f| f.render(facts, text));
+            let (subject, body) = match fast {
+                Some(parts) => parts,
+                None => {
+                    let (subject, body, whole) =
+                        self.render_with_engine(key, entry, &Value::from_object(facts.vars()))?;
+                    text.clear();
+                    text.push_str(&whole);
+                    (subject, body)
+                }
+            };
+            let findings = lint::lint(
+                &lint::Message {
+                    text,
+                    purpose: entry.purpose,
+                    channel: entry.channel,
+                    needs_named_contact: entry.needs_named_contact,
+                },
+                config,
+            );
+            // An unusually long message does not keep its buffer.
+            if text.capacity() > 1 << 16 {
+                *text = String::new();
+            }
+            Ok(Rendered {
+                subject,
+                body,
+                purpose: entry.purpose,
+                channel: entry.channel,
+                findings,
+            })
+        })
+    }
+
+    /// The subject, body and whole text of a message as the engine renders them.
+    fn render_with_engine(
+        &self,
+        key: &Key,
+        entry: &Entry,
+        facts: &Value,
+    ) -> Result<(Option<String>, String, String), RenderError> {
         let engine = |e: minijinja::Error| RenderError::Engine {
             key: key.to_string(),
             detail: describe(&e),
@@ -698,36 +817,19 @@ impl Templates {
             self.env
                 .get_template(name)
                 .and_then(|t| t.render(facts))
+                .map(|mut s| {
+                    trim_in_place(&mut s);
+                    s
+                })
                 .map_err(engine)
         };
-        let mut body = render(&entry.body_name)?;
-        trim_in_place(&mut body);
+        let body = render(&entry.body_name)?;
         let subject = match &entry.subject_name {
-            Some(name) => {
-                let mut s = render(name)?;
-                trim_in_place(&mut s);
-                Some(s)
-            }
+            Some(name) => Some(render(name)?),
             None => None,
         };
-        let mut rendered = Rendered {
-            subject,
-            body,
-            purpose: entry.purpose,
-            channel: entry.channel,
-            findings: Vec::new(),
-        };
-        let text = rendered.text();
-        rendered.findings = lint::lint(
-            &lint::Message {
-                text: &text,
-                purpose: entry.purpose,
-                channel: entry.channel,
-                needs_named_contact: entry.needs_named_contact,
-            },
-            config,
-        );
-        Ok(rendered)
+        let text = whole_text(subject.as_deref(), &body);
+        Ok((subject, body, text))
     }
 }
 
@@ -782,5 +884,218 @@ mod tests {
     fn capfirst_only_touches_the_first_letter() {
         assert_eq!(capfirst("the API".into()), "The API");
         assert_eq!(capfirst(String::new()), "");
+    }
+
+    /// Programs for every script of the library, keyed by script id.
+    fn library_programs() -> (Environment<'static>, Vec<(String, Fast)>) {
+        let mut env = environment();
+        let library = Library::bundled().unwrap();
+        for s in library.all() {
+            env.add_template_owned(format!("{}.body", s.id), s.body.clone())
+                .unwrap();
+            if let Some(subject) = &s.subject {
+                env.add_template_owned(format!("{}.subject", s.id), subject.clone())
+                    .unwrap();
+            }
+        }
+        let mut programs = Vec::new();
+        for s in library.all() {
+            let program = |name: String| {
+                Program::compile(&env.get_template(&name).unwrap(), FUEL)
+                    .unwrap_or_else(|| panic!("{name} has no program"))
+            };
+            let fast = Fast {
+                subject: s
+                    .subject
+                    .as_ref()
+                    .map(|_| program(format!("{}.subject", s.id))),
+                body: program(format!("{}.body", s.id)),
+            };
+            programs.push((s.id.clone(), fast));
+        }
+        (env, programs)
+    }
+
+    #[test]
+    fn every_documented_field_is_read_by_a_program_as_by_the_engine() {
+        let mut env = environment();
+        let facts = MessageFacts::from(context::sample());
+        let ctx = Value::from_object(facts.vars());
+        for path in known_variables().into_keys() {
+            if path.matches('.').count() != 1 {
+                continue;
+            }
+            let name = format!("field {path}");
+            let source = format!("{{{{ {path} }}}}|{{% if {path} %}}yes{{% endif %}}");
+            env.add_template_owned(name.clone(), source).unwrap();
+            let t = env.get_template(&name).unwrap();
+            let program =
+                Program::compile(&t, FUEL).unwrap_or_else(|| panic!("{path} has no program"));
+            let mut out = String::new();
+            match (program.render(&facts, &mut out), t.render(&ctx)) {
+                (Some(()), Ok(engine)) => assert_eq!(out, engine, "{path}"),
+                // A list is printed by the engine.
+                (None, _) => assert!(
+                    ["incident.features", "rca.fixed", "rca.prevention"].contains(&&*path),
+                    "{path}"
+                ),
+                (Some(()), Err(e)) => panic!("{path}: the engine failed ({e}), the program not"),
+            }
+        }
+    }
+
+    #[test]
+    fn templates_the_programs_do_not_cover_are_left_to_the_engine() {
+        let mut env = environment();
+        let facts = MessageFacts::from(context::sample());
+        for (name, source) in [
+            ("filter", "{{ incident.title | upper }}"),
+            ("set", "{% set x = incident.title %}{{ x }}"),
+            ("index", "{{ incident.features[0] }}"),
+            ("compare", "{% if step.occurrence > 1 %}again{% endif %}"),
+            (
+                "loop",
+                "{% for f in incident.features %}{{ loop.index }}{% endfor %}",
+            ),
+            ("missing", "{{ incident.nothing }}"),
+            ("none", "{{ sender.nothing.deeper }}"),
+        ] {
+            env.add_template_owned(name, source).unwrap();
+            let program = Program::compile(&env.get_template(name).unwrap(), FUEL);
+            // No program, or one that stops where the engine must decide.
+            assert!(
+                program.is_none_or(|p| p.render(&facts, &mut String::new()).is_none()),
+                "{name}"
+            );
+        }
+    }
+
+    mod programs_against_the_engine {
+        use super::*;
+        use crate::context::{ImpactFacts, NextUpdateFacts, PreventionFacts, RcaFacts};
+        use proptest::prelude::*;
+
+        fn text() -> impl Strategy<Value = String> {
+            prop_oneof![
+                Just(String::new()),
+                Just(" \n padded \t".to_string()),
+                "[a-zA-Z ,.{}%]{1,24}",
+                "\\PC{0,16}",
+            ]
+        }
+
+        fn maybe() -> impl Strategy<Value = Option<String>> {
+            proptest::option::of(text())
+        }
+
+        /// The sample facts with their values replaced: empty, padded, odd characters,
+        /// optional values present or absent, lists of any length, and public posts without
+        /// an account.
+        fn facts() -> impl Strategy<Value = Facts> {
+            (
+                (text(), text(), maybe(), maybe(), text(), maybe()),
+                (
+                    maybe(),
+                    maybe(),
+                    any::<bool>(),
+                    maybe(),
+                    proptest::option::of((any::<u64>(), any::<u64>(), maybe())),
+                    proptest::option::of((
+                        proptest::collection::vec(text(), 0..3),
+                        proptest::collection::vec((text(), text(), any::<bool>()), 0..3),
+                    )),
+                ),
+                (any::<bool>(), text(), text(), text(), text()),
+            )
+                .prop_map(|(a, b, c)| {
+                    let (name, first_name, email, cause, features_text, resolved) = a;
+                    let (next_update, sender_email, automatic, credit, impact, rca) = b;
+                    let (public, summary, approver, date, started) = c;
+                    let mut f = context::sample();
+                    if let Some(account) = f.account.as_mut() {
+                        account.name = name;
+                    }
+                    if let Some(contact) = f.contact.as_mut() {
+                        contact.first_name = first_name;
+                        contact.email = email;
+                    }
+                    f.incident.cause = cause;
+                    f.incident.features_text = features_text;
+                    f.incident.resolved = resolved;
+                    f.incident.date = date;
+                    f.incident.started = started;
+                    f.next_update = next_update.map(|time| NextUpdateFacts {
+                        time,
+                        channel: "by email".into(),
+                    });
+                    if let Some(sender) = f.sender.as_mut() {
+                        sender.email = sender_email;
+                    }
+                    if let Some(r) = f.remediation.as_mut() {
+                        r.automatic = automatic;
+                        r.credit = credit;
+                        r.summary = summary;
+                        r.approver = approver;
+                    }
+                    f.impact =
+                        impact.map(|(requests, failed_requests, first_failure)| ImpactFacts {
+                            requests,
+                            failed_requests,
+                            impacted_minutes: 3,
+                            first_failure,
+                            last_failure: None,
+                        });
+                    f.rca = rca.map(|(fixed, prevention)| RcaFacts {
+                        what_happened: "It broke.".into(),
+                        why: "A change.".into(),
+                        fixed,
+                        prevention: prevention
+                            .into_iter()
+                            .map(|(action, by, done)| PreventionFacts { action, by, done })
+                            .collect(),
+                    });
+                    if public {
+                        f.account = None;
+                        f.contact = None;
+                        f.remediation = None;
+                    }
+                    f
+                })
+        }
+
+        proptest! {
+            #[test]
+            fn every_library_script_renders_through_its_program_as_through_the_engine(
+                facts in facts()
+            ) {
+                let (env, programs) = library_programs();
+                let facts = MessageFacts::from(facts);
+                let ctx = Value::from_object(facts.vars());
+                for (id, fast) in &programs {
+                    let engine = |part: &str| {
+                        env.get_template(&format!("{id}.{part}"))
+                            .and_then(|t| t.render(&ctx))
+                            .map(|mut s| {
+                                trim_in_place(&mut s);
+                                s
+                            })
+                    };
+                    let subject = fast.subject.as_ref().map(|_| engine("subject"));
+                    let expected = match (engine("body"), subject) {
+                        (Ok(body), None) => Some((None, body.clone(), body)),
+                        (Ok(body), Some(Ok(s))) => {
+                            let text = whole_text(Some(&s), &body);
+                            Some((Some(s), body, text))
+                        }
+                        _ => None,
+                    };
+                    let mut text = String::new();
+                    let rendered = fast
+                        .render(&facts, &mut text)
+                        .map(|(subject, body)| (subject, body, text));
+                    prop_assert_eq!(rendered, expected, "{}", id);
+                }
+            }
+        }
     }
 }
