@@ -93,9 +93,6 @@ pub struct OutboxCounts {
     pub delivered: i64,
 }
 
-/// Rows per multi-row statement: well under both backends' bind-parameter limits.
-const CHUNK: usize = 200;
-
 /// The PostgreSQL advisory lock that keeps completions out of a queuing or a cancelling:
 /// each of those checks the delivered keys and the queue in several statements, and a
 /// completion slipping between them would let a delivered key be queued again. Queuing and
@@ -206,7 +203,7 @@ pub(crate) async fn replan_in(
 async fn enqueue_in(w: &mut crate::WriteTx<'_>, jobs: &[NewJob]) -> Result<Enqueued> {
     {
         let mut summary = Enqueued::default();
-        for chunk in jobs.chunks(CHUNK) {
+        for chunk in jobs.chunks(crate::ROWS_PER_STATEMENT) {
             let keys = placeholders(w.backend, chunk.len(), 1);
             let sql = format!("SELECT key FROM outbox_delivered WHERE key IN ({keys})");
             let mut q = sqlx::query_scalar::<_, String>(&sql);
@@ -389,7 +386,7 @@ impl Store {
         done.sort_by(|a, b| a.0.key.cmp(&b.0.key));
         let mut w = self.begin_write().await?;
         lock_outbox(&mut w, Hold::Shared).await?;
-        for chunk in done.chunks(CHUNK) {
+        for chunk in done.chunks(crate::ROWS_PER_STATEMENT) {
             let rows = placeholders(self.backend, chunk.len(), 6);
             let sql = format!(
                 "INSERT INTO outbox_delivered (key, incident_id, channel, delivered_ms, attempts, receipt) \
