@@ -266,6 +266,22 @@ fn cases(dir: &Path) -> Vec<Case> {
     std::fs::write(dir.join("playbook.toml"), playbook).unwrap();
     let playbook = dir.join("playbook.toml").display().to_string();
     let ny = ["--zone", "America/New_York"];
+    // New York local times across midnight and the spring-forward gap, read from Parquet and
+    // from CSV alike.
+    let ny_windows = [
+        &ny[..],
+        &[
+            "--window",
+            "2025-01-15T23:30/2025-01-16T00:30",
+            "--window",
+            "2025-03-09T01:00/2025-03-09T04:00",
+            // Its baseline starts in the skipped hour (02:30 reads as 07:30Z) and ends at
+            // 03:30 EDT, the same instant: an empty baseline.
+            "--window",
+            "2025-03-16T02:30/2025-03-16T03:30",
+        ],
+    ]
+    .concat();
     vec![
         case(
             "demo",
@@ -322,41 +338,10 @@ fn cases(dir: &Path) -> Vec<Case> {
         case(
             "new-york-parquet",
             &dir.join("ny.parquet"),
-            &[
-                &ny[..],
-                &[
-                    "--window",
-                    "2025-01-15T23:30/2025-01-16T00:30",
-                    "--window",
-                    "2025-03-09T01:00/2025-03-09T04:00",
-                    // Its baseline starts in the skipped hour (02:30 reads as 07:30Z) and
-                    // ends at 03:30 EDT, the same instant: an empty baseline.
-                    "--window",
-                    "2025-03-16T02:30/2025-03-16T03:30",
-                ],
-            ]
-            .concat(),
+            &ny_windows,
             &["csv"],
         ),
-        case(
-            "new-york-csv",
-            &dir.join("ny.csv"),
-            &[
-                &ny[..],
-                &[
-                    "--window",
-                    "2025-01-15T23:30/2025-01-16T00:30",
-                    "--window",
-                    "2025-03-09T01:00/2025-03-09T04:00",
-                    // Its baseline starts in the skipped hour (02:30 reads as 07:30Z) and
-                    // ends at 03:30 EDT, the same instant: an empty baseline.
-                    "--window",
-                    "2025-03-16T02:30/2025-03-16T03:30",
-                ],
-            ]
-            .concat(),
-            &["csv"],
-        ),
+        case("new-york-csv", &dir.join("ny.csv"), &ny_windows, &["csv"]),
         case(
             "dst-baseline",
             &dir.join("dst.csv"),
