@@ -1014,11 +1014,12 @@ impl<'c> Worker<'c> {
             let field = |i: usize| record.get(i).filter(|s| !s.is_empty());
             let latency = match l.and_then(field) {
                 None => Ok(None),
-                Some(text) => text
-                    .trim()
-                    .parse::<f64>()
-                    .map(Some)
-                    .map_err(|_| format!("{text:?} is not a number of milliseconds")),
+                // `NaN` is a missing value (pandas writes it so), as it is in Parquet.
+                Some(text) => match text.trim().parse::<f64>() {
+                    Ok(ms) if ms.is_nan() => Ok(None),
+                    Ok(ms) if ms.is_finite() => Ok(Some(ms)),
+                    _ => Err(format!("{text:?} is not a number of milliseconds")),
+                },
             };
             self.text_row(
                 path,

@@ -282,6 +282,39 @@ fn latency_over_the_threshold_makes_a_minute_impacted() {
     assert_eq!(got[0].1.failures, 1);
 }
 
+/// Regression: a CSV latency written `NaN` (pandas' missing value) was read as a number and
+/// made its minute's latency sum NaN, so the minute could never count as slow; Parquet reads
+/// NaN as missing. Now every format does, and an infinite latency is refused.
+#[test]
+fn a_nan_latency_is_missing_in_every_format() {
+    let d = dir();
+    let rows: &[Row] = &[
+        ("e", "2025-01-15T10:02:00Z", 200, Some(1500.0), "api"),
+        ("e", "2025-01-15T10:02:30Z", 200, Some(f64::NAN), "api"),
+    ];
+    parquet(&d.join("nan.parquet"), rows, 10, false);
+    csv(&d.join("nan.csv"), rows);
+    let q = query(&["2025-01-15T10:00:00Z/2025-01-15T11:00:00Z"], "UTC", 1);
+    for file in ["nan.parquet", "nan.csv"] {
+        let got = run(&q, &d.join(file));
+        assert_eq!(got[0].1.requests, 2, "{file}");
+        assert_eq!(
+            got[0].1.impacted_minutes, 1,
+            "{file}: 1500 ms is the only latency"
+        );
+    }
+    std::fs::write(
+        d.join("inf.csv"),
+        "account_id,timestamp,status,latency_ms,feature\ne,2025-01-15T10:02:00Z,200,inf,api\n",
+    )
+    .unwrap();
+    let e = error(&q, &d.join("inf.csv"));
+    assert!(
+        e.contains("line 2") && e.contains("\"inf\" is not a number of milliseconds"),
+        "{e}"
+    );
+}
+
 #[test]
 fn a_window_limited_to_a_feature_counts_only_it() {
     let d = dir();
