@@ -872,17 +872,21 @@ struct Kept {
     piece: Piece,
     /// An index into [`PieceCache::kept`], or [`NO_NEXT`].
     next: u32,
+    /// The blank lines between this piece and the next, the last time.
+    blanks: u32,
 }
 
 /// No piece has followed this one yet.
 const NO_NEXT: u32 = u32::MAX;
 
 /// Pieces by their text, and the misses since the cache filled.
-#[derive(Default)]
 struct PieceCache {
     /// Where each kept piece is in [`PieceCache::kept`], by its text.
     pieces: std::collections::HashMap<Box<str>, u32, std::hash::BuildHasherDefault<PieceHasher>>,
     kept: Vec<Kept>,
+    /// Where the piece of a blank line (a lone line break) is in [`PieceCache::kept`], or
+    /// [`NO_NEXT`] when it is not kept.
+    blank: u32,
     missed: usize,
     /// The last text's word and cue lists, emptied, for the next text: a message's word list
     /// is a few kilobytes, which the allocator serves more slowly than small blocks.
@@ -891,6 +895,18 @@ struct PieceCache {
 
 /// The most words a spare word list keeps room for (a longer text's list is dropped).
 const SPARE_WORDS: usize = 1 << 14;
+
+impl Default for PieceCache {
+    fn default() -> PieceCache {
+        PieceCache {
+            pieces: std::collections::HashMap::default(),
+            kept: Vec::new(),
+            blank: NO_NEXT,
+            missed: 0,
+            spare: (Vec::new(), Vec::new()),
+        }
+    }
+}
 
 impl PieceCache {
     /// Keeps a piece just read, if there is room: its index in [`PieceCache::kept`], or
@@ -904,6 +920,7 @@ impl PieceCache {
                 text: s.into(),
                 piece,
                 next: NO_NEXT,
+                blanks: 0,
             });
             k
         } else {
@@ -911,6 +928,7 @@ impl PieceCache {
             if self.missed >= PIECES_MISSED {
                 self.pieces.clear();
                 self.kept.clear();
+                self.blank = NO_NEXT;
                 self.missed = 0;
             }
             NO_NEXT
@@ -1022,25 +1040,34 @@ impl<'t> Text<'t> {
         };
         let b = raw.as_bytes();
         let mut start = 0;
-        // The kept piece just read, whose successor is tried first.
-        let mut previous = NO_NEXT;
+        // The kept piece just read, whose successor is tried first, and the blank lines read
+        // since (a blank line is followed by every kind of paragraph, so it is skipped over
+        // instead of remembering what followed it).
+        let (mut previous, mut blanks) = (NO_NEXT, 0u32);
         while start < b.len() {
-            // The piece that followed the previous one last time, when the text goes on with
-            // it and a piece ends where it does: no scan for the end, no hash, no lookup.
+            // The piece that followed the previous one last time, after as many blank lines,
+            // when the text goes on with them and a piece ends where it does: no scan for the
+            // end, no hash, no lookup. Each line break is a piece of its own.
             let predicted = cache
                 .kept
                 .get(previous as usize)
-                .and_then(|p| cache.kept.get(p.next as usize))
-                .filter(|n| {
-                    b[start..].starts_with(n.text.as_bytes()) && cut_at(b, start + n.text.len())
+                .filter(|p| blanks == 0 && (p.blanks == 0 || cache.blank != NO_NEXT))
+                .and_then(|p| {
+                    let at = start + p.blanks as usize;
+                    let next = cache.kept.get(p.next as usize)?;
+                    let fits = b.get(start..at)?.iter().all(|&c| c == b'\n')
+                        && b[at..].starts_with(next.text.as_bytes())
+                        && cut_at(b, at + next.text.len());
+                    fits.then_some((p.next, p.blanks, next))
                 });
-            if let Some(next) = predicted {
+            if let Some((k, skipped, next)) = predicted {
+                for line in 0..skipped as usize {
+                    text.append(&cache.kept[cache.blank as usize].piece, start + line);
+                }
+                start += skipped as usize;
                 text.append(&next.piece, start);
                 start += next.text.len();
-                previous = cache
-                    .kept
-                    .get(previous as usize)
-                    .map_or(NO_NEXT, |p| p.next);
+                previous = k;
                 continue;
             }
             let end = piece_end(b, start);
@@ -1064,11 +1091,18 @@ impl<'t> Text<'t> {
                     cache.keep(s, piece)
                 }
             };
-            if let Some(p) = cache.kept.get_mut(previous as usize) {
-                p.next = found;
-            }
-            previous = found;
             start = end;
+            if s == "\n" {
+                if found != NO_NEXT {
+                    cache.blank = found;
+                }
+                blanks += 1;
+                continue;
+            }
+            if let Some(p) = cache.kept.get_mut(previous as usize) {
+                (p.next, p.blanks) = (found, blanks);
+            }
+            (previous, blanks) = (found, 0);
         }
         text
     }
@@ -3003,14 +3037,20 @@ mod tests {
             // around where one ends: a piece's remembered successor is compared where the
             // text goes on with it but a piece may end elsewhere (a stop that is not followed
             // by a letter, a piece that ended a text before and is now followed by more).
+            // Joined directly, after blank lines, and after as many other bytes (which a
+            // piece remembered as following blank lines must not be taken for).
             let mut cache = PieceCache::default();
             for a in &texts {
                 for b in &texts {
-                    let ab = format!("{a}{b}");
-                    let near_a = a.len().saturating_sub(3)..a.len() + 3;
-                    let near_end = ab.len().saturating_sub(3)..ab.len() + 1;
-                    for cut in near_a.chain(near_end).filter(|&c| ab.is_char_boundary(c)) {
-                        spliced_as_whole(&ab[..cut], &mut cache)?;
+                    for between in ["", "\n\n", "xy", " \n"] {
+                        let ab = format!("{a}{between}{b}");
+                        let near_a = a.len().saturating_sub(3)..a.len() + 3;
+                        let near_end = ab.len().saturating_sub(3)..ab.len() + 1;
+                        // The whole first, before a shorter cut remembers other successors.
+                        let cuts = near_end.rev().chain(near_a.rev());
+                        for cut in cuts.filter(|&c| ab.is_char_boundary(c)) {
+                            spliced_as_whole(&ab[..cut], &mut cache)?;
+                        }
                     }
                 }
             }
