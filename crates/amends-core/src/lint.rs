@@ -26,7 +26,8 @@
 //! a message is its pieces' words copied in with their offsets moved, plus the words of the
 //! pieces it is the first to hold (an account's name, its credit). Keyed by the piece's text,
 //! not by the template, the cache needs nothing from the renderer and cannot go stale; it is
-//! bounded and starts over when full. The rules still read the whole message, and proptests
+//! bounded and starts over when full. Each kept piece remembers the piece that followed it,
+//! which is compared first (a template's fixed sentences follow each other in every message). The rules still read the whole message, and proptests
 //! hold the spliced words, marks, classes and reading-grade counts equal to the whole text's
 //! and the findings on generated rendered messages equal to a whole-text lint.
 
@@ -863,10 +864,29 @@ impl std::hash::Hasher for PieceHasher {
     }
 }
 
+/// A piece kept in the cache: its text, its words, and the piece that followed it the last
+/// time it was read, which is tried first after it (a template's fixed sentences follow each
+/// other in every message made from it).
+struct Kept {
+    text: Box<str>,
+    piece: Piece,
+    /// An index into [`PieceCache::kept`], or [`NO_NEXT`].
+    next: u32,
+    /// The blank lines between this piece and the next, the last time.
+    blanks: u32,
+}
+
+/// No piece has followed this one yet.
+const NO_NEXT: u32 = u32::MAX;
+
 /// Pieces by their text, and the misses since the cache filled.
-#[derive(Default)]
 struct PieceCache {
-    pieces: std::collections::HashMap<Box<str>, Piece, std::hash::BuildHasherDefault<PieceHasher>>,
+    /// Where each kept piece is in [`PieceCache::kept`], by its text.
+    pieces: std::collections::HashMap<Box<str>, u32, std::hash::BuildHasherDefault<PieceHasher>>,
+    kept: Vec<Kept>,
+    /// Where the piece of a blank line (a lone line break) is in [`PieceCache::kept`], or
+    /// [`NO_NEXT`] when it is not kept.
+    blank: u32,
     missed: usize,
     /// The last text's word and cue lists, emptied, for the next text: a message's word list
     /// is a few kilobytes, which the allocator serves more slowly than small blocks.
@@ -875,6 +895,46 @@ struct PieceCache {
 
 /// The most words a spare word list keeps room for (a longer text's list is dropped).
 const SPARE_WORDS: usize = 1 << 14;
+
+impl Default for PieceCache {
+    fn default() -> PieceCache {
+        PieceCache {
+            pieces: std::collections::HashMap::default(),
+            kept: Vec::new(),
+            blank: NO_NEXT,
+            missed: 0,
+            spare: (Vec::new(), Vec::new()),
+        }
+    }
+}
+
+impl PieceCache {
+    /// Keeps a piece just read, if there is room: its index in [`PieceCache::kept`], or
+    /// [`NO_NEXT`] when it was not kept.
+    fn keep(&mut self, s: &str, piece: Piece) -> u32 {
+        if self.pieces.len() < PIECES_KEPT
+            && let Ok(k) = u32::try_from(self.kept.len())
+        {
+            self.pieces.insert(s.into(), k);
+            self.kept.push(Kept {
+                text: s.into(),
+                piece,
+                next: NO_NEXT,
+                blanks: 0,
+            });
+            k
+        } else {
+            self.missed += 1;
+            if self.missed >= PIECES_MISSED {
+                self.pieces.clear();
+                self.kept.clear();
+                self.blank = NO_NEXT;
+                self.missed = 0;
+            }
+            NO_NEXT
+        }
+    }
+}
 
 thread_local! {
     /// Pieces already read on this thread. A million messages from a handful of templates
@@ -927,6 +987,22 @@ fn piece_end(b: &[u8], from: usize) -> usize {
     }
 }
 
+/// Whether [`piece_end`] ends a piece at `e` when reading on from a piece start before it,
+/// given that the bytes from that start to `e` were read as one whole piece on their own (so
+/// no cut comes before `e`: every cut before it is decided by bytes before `e`): at the end
+/// of the text, after a line break, or after a letter or digit, a stop and a space when a
+/// letter or digit follows.
+fn cut_at(b: &[u8], e: usize) -> bool {
+    let class = |k: usize| b.get(k).map_or(0, |&c| BYTE_CLASS[usize::from(c)]);
+    e == b.len()
+        || (e >= 1 && b[e - 1] == b'\n')
+        || (e >= 3
+            && b[e - 1] == b' '
+            && class(e - 2) & STOP != 0
+            && class(e - 3) & ALNUM != 0
+            && class(e) & ALNUM != 0)
+}
+
 /// The high bit of a byte set where the byte of `x` equals `c`. Bytes above an equal byte may
 /// be flagged too (the borrow runs on), so only the lowest flag is exact, which is the one
 /// [`piece_end`] reads.
@@ -964,33 +1040,69 @@ impl<'t> Text<'t> {
         };
         let b = raw.as_bytes();
         let mut start = 0;
+        // The kept piece just read, whose successor is tried first, and the blank lines read
+        // since (a blank line is followed by every kind of paragraph, so it is skipped over
+        // instead of remembering what followed it).
+        let (mut previous, mut blanks) = (NO_NEXT, 0u32);
         while start < b.len() {
+            // The piece that followed the previous one last time, after as many blank lines,
+            // when the text goes on with them and a piece ends where it does: no scan for the
+            // end, no hash, no lookup. Each line break is a piece of its own.
+            let predicted = cache
+                .kept
+                .get(previous as usize)
+                .filter(|p| blanks == 0 && (p.blanks == 0 || cache.blank != NO_NEXT))
+                .and_then(|p| {
+                    let at = start + p.blanks as usize;
+                    let next = cache.kept.get(p.next as usize)?;
+                    let fits = b.get(start..at)?.iter().all(|&c| c == b'\n')
+                        && b[at..].starts_with(next.text.as_bytes())
+                        && cut_at(b, at + next.text.len());
+                    fits.then_some((p.next, p.blanks, next))
+                });
+            if let Some((k, skipped, next)) = predicted {
+                for line in 0..skipped as usize {
+                    text.append(&cache.kept[cache.blank as usize].piece, start + line);
+                }
+                start += skipped as usize;
+                text.append(&next.piece, start);
+                start += next.text.len();
+                previous = k;
+                continue;
+            }
             let end = piece_end(b, start);
             let s = &raw[start..end];
             // One lookup for a piece seen before; a new one is read and kept.
-            if let Some(piece) = cache.pieces.get(s) {
-                text.append(piece, start);
-            } else {
-                let t = Text::new(s);
-                let piece = Piece {
-                    counts: counts(&t),
-                    words: t.words,
-                    cues: t.cues,
-                    marks: t.marks,
-                    any: t.any,
-                };
-                text.append(&piece, start);
-                if cache.pieces.len() < PIECES_KEPT {
-                    cache.pieces.insert(s.into(), piece);
-                } else {
-                    cache.missed += 1;
-                    if cache.missed >= PIECES_MISSED {
-                        cache.pieces.clear();
-                        cache.missed = 0;
-                    }
+            let found = match cache.pieces.get(s) {
+                Some(&k) => {
+                    text.append(&cache.kept[k as usize].piece, start);
+                    k
                 }
-            }
+                None => {
+                    let t = Text::new(s);
+                    let piece = Piece {
+                        counts: counts(&t),
+                        words: t.words,
+                        cues: t.cues,
+                        marks: t.marks,
+                        any: t.any,
+                    };
+                    text.append(&piece, start);
+                    cache.keep(s, piece)
+                }
+            };
             start = end;
+            if s == "\n" {
+                if found != NO_NEXT {
+                    cache.blank = found;
+                }
+                blanks += 1;
+                continue;
+            }
+            if let Some(p) = cache.kept.get_mut(previous as usize) {
+                (p.next, p.blanks) = (found, blanks);
+            }
+            (previous, blanks) = (found, 0);
         }
         text
     }
@@ -2908,6 +3020,40 @@ mod tests {
             // Twice: the first call reads the new pieces, the second copies them all.
             proptest::prop_assert_eq!(&lint(&message, &config), &whole);
             proptest::prop_assert_eq!(&lint(&message, &config), &whole);
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(500))]
+
+        #[test]
+        fn pieces_read_after_the_piece_they_followed_are_read_as_the_whole_text(
+            texts in prop::collection::vec(
+                proptest::prop_oneof![piece_text(), "[ .\n!?aA,é]{0,24}"],
+                1..4,
+            ),
+        ) {
+            // Through one cache, texts that share pieces in other orders, and cut short
+            // around where one ends: a piece's remembered successor is compared where the
+            // text goes on with it but a piece may end elsewhere (a stop that is not followed
+            // by a letter, a piece that ended a text before and is now followed by more).
+            // Joined directly, after blank lines, and after as many other bytes (which a
+            // piece remembered as following blank lines must not be taken for).
+            let mut cache = PieceCache::default();
+            for a in &texts {
+                for b in &texts {
+                    for between in ["", "\n\n", "xy", " \n"] {
+                        let ab = format!("{a}{between}{b}");
+                        let near_a = a.len().saturating_sub(3)..a.len() + 3;
+                        let near_end = ab.len().saturating_sub(3)..ab.len() + 1;
+                        // The whole first, before a shorter cut remembers other successors.
+                        let cuts = near_end.rev().chain(near_a.rev());
+                        for cut in cuts.filter(|&c| ab.is_char_boundary(c)) {
+                            spliced_as_whole(&ab[..cut], &mut cache)?;
+                        }
+                    }
+                }
+            }
         }
     }
 
