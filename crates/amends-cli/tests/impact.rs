@@ -36,6 +36,24 @@ fn measure(out: &Path) -> Output {
     ])
 }
 
+/// `amends plan` of the worked example with an impact file.
+fn plan_with_impact(impact: &Path, extra: &[&str]) -> Output {
+    let impact = impact.to_str().unwrap();
+    let mut args = vec![
+        "plan",
+        "--playbook",
+        "demo/playbook.toml",
+        "--accounts",
+        "demo/accounts.csv",
+        "--incident",
+        "demo/incident.toml",
+        "--impact",
+        impact,
+    ];
+    args.extend_from_slice(extra);
+    amends(&args)
+}
+
 #[test]
 fn the_worked_example_measured_from_its_usage_log() {
     let dir = scratch("demo");
@@ -70,19 +88,7 @@ fn the_worked_example_measured_from_its_usage_log() {
 
     // A plan from it targets the 45 impacted accounts only.
     for name in ["impact.csv", "impact.parquet", "impact.json"] {
-        let o = amends(&[
-            "plan",
-            "--playbook",
-            "demo/playbook.toml",
-            "--accounts",
-            "demo/accounts.csv",
-            "--incident",
-            "demo/incident.toml",
-            "--impact",
-            dir.join(name).to_str().unwrap(),
-            "--as-of",
-            "2024-10-15T14:00:00-04:00",
-        ]);
+        let o = plan_with_impact(&dir.join(name), &["--as-of", "2024-10-15T14:00:00-04:00"]);
         let md = String::from_utf8_lossy(&o.stdout);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         assert!(
@@ -130,17 +136,7 @@ fn bad_logs_and_flags_get_plain_errors() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("window \"10:00/14:00\""));
 
     std::fs::write(dir.join("empty.csv"), "account,requests\n").unwrap();
-    let o = amends(&[
-        "plan",
-        "--playbook",
-        "demo/playbook.toml",
-        "--accounts",
-        "demo/accounts.csv",
-        "--incident",
-        "demo/incident.toml",
-        "--impact",
-        dir.join("empty.csv").to_str().unwrap(),
-    ]);
+    let o = plan_with_impact(&dir.join("empty.csv"), &[]);
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("no accounts"));
 }
