@@ -10,7 +10,7 @@ use amends_core::account::Contact;
 use amends_core::domain::Key;
 use amends_core::locale::Locale;
 use amends_core::plan::{Due, Plan};
-use amends_core::playbook::{Audience, CommStep, Person, Remedy};
+use amends_core::playbook::{Audience, CommStep, Person, Playbook, Remedy};
 use amends_core::remediation::Decision;
 use amends_core::time::{Anchor, Minutes, Zone};
 use jiff::Timestamp;
@@ -47,6 +47,8 @@ struct Cache {
     /// By zone name, then (locale, message): everything of an account message that is not
     /// the account's, found with one lookup.
     shared: ByZone<(Locale, usize), Shared>,
+    /// By matrix rule number and whether the contract decided the credit: a decision's words.
+    remedies: HashMap<(usize, bool), Arc<RemedyWords>>,
     /// The last (account, contact): its facts.
     account: Option<((usize, usize), AccountParts)>,
 }
@@ -538,17 +540,60 @@ impl<'p> Composer<'p> {
         playbook.person(key).map(person_facts)
     }
 
+    /// An account's remedy in words: its rule's words, formatted once per matrix cell (a
+    /// million accounts fall in a dozen), with the account's own amount put in, and its own
+    /// uptime when its contract decided the amount.
     fn remediation(&self, d: &Decision<'_>, locale: Locale) -> RemediationFacts {
-        let playbook = self.plan.playbook;
-        let named = |k: &amends_core::domain::Key| {
+        let contract = d.contract.as_ref().filter(|c| c.applied);
+        let key = (d.rule.number, contract.is_some());
+        let cached = self.cache.borrow().remedies.get(&key).cloned();
+        let words = cached.unwrap_or_else(|| {
+            let words = Arc::new(RemedyWords::new(self.plan.playbook, d, contract.is_some()));
+            self.cache.borrow_mut().remedies.insert(key, words.clone());
+            words
+        });
+        words.for_account(d, locale)
+    }
+}
+
+/// The words of a remediation decision that come from its matrix rule alone: which remedies,
+/// how a credit is computed, and who approves and apologises. Only the amount (and the uptime,
+/// when the account's contract decided the amount) differs between accounts of one rule.
+#[derive(Debug)]
+struct RemedyWords {
+    /// The remedies joined into one phrase, without the amount: "a 7-day service credit and a
+    /// personal apology from Dana Whitfield, VP Support".
+    summary: String,
+    /// The summary for an account that receives no money: when no remedy mentions a credit,
+    /// it says that none applies.
+    without_money: String,
+    /// Where the amount goes in `summary`: after the "service credit" of the first remedy
+    /// that mentions a credit.
+    amount_at: Option<usize>,
+    /// How a matrix credit is computed ("7 days of your monthly fee").
+    basis: Option<String>,
+    approver: String,
+    apology_from: Option<String>,
+}
+
+/// Said when the account receives no money and no remedy mentions a credit.
+const NO_CREDIT: &str = "no service credit under your plan for an incident of this length";
+
+impl RemedyWords {
+    /// The words of `d`'s rule; `contract_applied` when the account's contract decided the
+    /// credit (the matrix's credits are then not named).
+    fn new(playbook: &Playbook, d: &Decision<'_>, contract_applied: bool) -> RemedyWords {
+        let named = |k: &Key| {
             playbook
                 .person(k)
                 .map_or_else(|| k.to_string(), |p| format!("{}, {}", p.name, p.role))
         };
-        let contract_applied = d.contract.as_ref().is_some_and(|c| c.applied);
         let mut parts: Vec<String> = Vec::new();
         let mut basis = None;
         let mut apology_from = None;
+        if contract_applied {
+            parts.push("a service credit under your service level agreement".to_string());
+        }
         for g in &d.granted {
             match g.remedy {
                 Remedy::ServiceCreditDays(days) if !contract_applied => {
@@ -576,35 +621,66 @@ impl<'p> Composer<'p> {
                 _ => {}
             }
         }
-        if let Some(c) = d.contract.as_ref().filter(|c| c.applied) {
-            parts.insert(
-                0,
-                "a service credit under your service level agreement".to_string(),
-            );
-            basis = Some(format!(
-                "{}% of your monthly fee, for {}% uptime this month",
-                c.sla.credit_percent.normalize(),
-                c.sla.uptime_percent.round_dp(2).normalize()
-            ));
-        }
-        let credit = (!d.credit.is_zero()).then(|| locale.money(d.credit));
-        match (&credit, parts.iter_mut().find(|p| p.contains("credit"))) {
-            (Some(amount), Some(part)) => {
-                *part = part.replacen("service credit", &format!("service credit of {amount}"), 1);
+        let credit_part = parts.iter().position(|p| p.contains("credit"));
+        let amount_at = credit_part.and_then(|i| {
+            let within = parts[i].find("service credit")? + "service credit".len();
+            Some(part_start(&parts, i) + within)
+        });
+        let summary = join_words(&parts);
+        let without_money = match credit_part {
+            Some(_) => summary.clone(),
+            None => {
+                parts.push(NO_CREDIT.to_string());
+                join_words(&parts)
             }
-            (None, None) => parts
-                .push("no service credit under your plan for an incident of this length".into()),
-            _ => {}
-        }
-        RemediationFacts {
-            credit,
-            summary: join_words(&parts),
-            basis: basis.filter(|_| !d.credit.is_zero()),
-            automatic: d.status == amends_core::remediation::Status::Automatic,
+        };
+        RemedyWords {
+            summary,
+            without_money,
+            amount_at,
+            basis,
             approver: named(d.approver()),
             apology_from,
         }
     }
+
+    /// The facts of one account's decision of this rule, in the reader's locale.
+    fn for_account(&self, d: &Decision<'_>, locale: Locale) -> RemediationFacts {
+        let credit = (!d.credit.is_zero()).then(|| locale.money(d.credit));
+        let summary = match (&credit, self.amount_at) {
+            (Some(amount), Some(at)) => {
+                let (before, after) = self.summary.split_at(at);
+                [before, " of ", amount, after].concat()
+            }
+            (Some(_), None) => self.summary.clone(),
+            (None, _) => self.without_money.clone(),
+        };
+        let basis = match d.contract.as_ref().filter(|c| c.applied) {
+            Some(c) => Some(format!(
+                "{}% of your monthly fee, for {}% uptime this month",
+                c.sla.credit_percent.normalize(),
+                c.sla.uptime_percent.round_dp(2).normalize()
+            )),
+            None => self.basis.clone(),
+        };
+        RemediationFacts {
+            credit,
+            summary,
+            basis: basis.filter(|_| !d.credit.is_zero()),
+            automatic: d.status == amends_core::remediation::Status::Automatic,
+            approver: self.approver.clone(),
+            apology_from: self.apology_from.clone(),
+        }
+    }
+}
+
+/// Where part `i` of `parts` starts in [`join_words`]`(parts)`: after the parts before it and
+/// their separators (", " between, " and " before the last).
+fn part_start(parts: &[String], i: usize) -> usize {
+    let separators = (1..=i)
+        .map(|j| if j + 1 == parts.len() { " and ".len() } else { ", ".len() })
+        .sum::<usize>();
+    parts[..i].iter().map(String::len).sum::<usize>() + separators
 }
 
 /// An account's measured impact, its failure times in the reader's zone and locale.
@@ -681,6 +757,182 @@ mod tests {
             names(&Value::from_object(facts.vars())),
             names(&Value::from_serialize(crate::context::sample()))
         );
+    }
+
+    /// The remediation's words as they were formatted per account before they were cached
+    /// per matrix rule: the reference the cached words are held equal to.
+    fn reference_remediation(
+        playbook: &Playbook,
+        d: &Decision<'_>,
+        locale: Locale,
+    ) -> RemediationFacts {
+        let named = |k: &Key| {
+            playbook
+                .person(k)
+                .map_or_else(|| k.to_string(), |p| format!("{}, {}", p.name, p.role))
+        };
+        let contract_applied = d.contract.as_ref().is_some_and(|c| c.applied);
+        let mut parts: Vec<String> = Vec::new();
+        let mut basis = None;
+        let mut apology_from = None;
+        for g in &d.granted {
+            match g.remedy {
+                Remedy::ServiceCreditDays(days) if !contract_applied => {
+                    parts.push(format!("a {}-day service credit", days.normalize()));
+                    basis = Some(format!("{} days of your monthly fee", days.normalize()));
+                }
+                Remedy::PercentOfMonthlyFee(p) if !contract_applied => {
+                    parts.push(format!(
+                        "a service credit ({}% of your monthly fee)",
+                        p.normalize()
+                    ));
+                    basis = Some(format!("{}% of your monthly fee", p.normalize()));
+                }
+                Remedy::Fixed(_) if !contract_applied => parts.push("a service credit".into()),
+                Remedy::SlaCredit(_) if !contract_applied => {
+                    parts.push("a service credit under your service level agreement".into());
+                }
+                Remedy::Apology(k) => {
+                    apology_from = Some(named(k));
+                    parts.push(format!("a personal apology from {}", named(k)));
+                }
+                Remedy::Acknowledgment => {
+                    parts.push("a personal call from your account team".into());
+                }
+                _ => {}
+            }
+        }
+        if let Some(c) = d.contract.as_ref().filter(|c| c.applied) {
+            parts.insert(
+                0,
+                "a service credit under your service level agreement".to_string(),
+            );
+            basis = Some(format!(
+                "{}% of your monthly fee, for {}% uptime this month",
+                c.sla.credit_percent.normalize(),
+                c.sla.uptime_percent.round_dp(2).normalize()
+            ));
+        }
+        let credit = (!d.credit.is_zero()).then(|| locale.money(d.credit));
+        match (&credit, parts.iter_mut().find(|p| p.contains("credit"))) {
+            (Some(amount), Some(part)) => {
+                *part = part.replacen("service credit", &format!("service credit of {amount}"), 1);
+            }
+            (None, None) => parts
+                .push("no service credit under your plan for an incident of this length".into()),
+            _ => {}
+        }
+        RemediationFacts {
+            credit,
+            summary: join_words(&parts),
+            basis: basis.filter(|_| !d.credit.is_zero()),
+            automatic: d.status == amends_core::remediation::Status::Automatic,
+            approver: named(d.approver()),
+            apology_from,
+        }
+    }
+
+    /// Every sequence of up to three remedies (each kind, a named and an unknown apologiser,
+    /// one whose key holds "credit"), with and without a contract that decided the amount,
+    /// with and without money: the rule's cached words with the account's amount put in read
+    /// exactly as the words formatted for the account alone.
+    #[test]
+    fn cached_remedy_words_read_as_the_words_formatted_per_account() {
+        use amends_core::money::{Currency, Money};
+        use amends_core::playbook::RemediationRule;
+        use amends_core::remediation::{ContractCredit, Granted, SlaCredit, Status};
+
+        let playbook = Playbook::parse(
+            "demo/playbook.toml",
+            include_str!("../../../demo/playbook.toml"),
+        )
+        .expect("the demo playbook parses");
+        let key = |s: &str| Key::parse("test key", s).expect("a valid key");
+        let person = playbook.people.keys().next().expect("the demo names people").clone();
+        let usd: Currency = "USD".parse().expect("a currency");
+        let mut fixed = std::collections::BTreeMap::new();
+        fixed.insert(usd, Money::parse("50.00", usd).expect("an amount"));
+        let kinds = [
+            Remedy::ServiceCreditDays("7.0".parse().expect("a number")),
+            Remedy::PercentOfMonthlyFee("25".parse().expect("a number")),
+            Remedy::Fixed(fixed),
+            Remedy::SlaCredit(None),
+            Remedy::Acknowledgment,
+            Remedy::Apology(person),
+            Remedy::Apology(key("service-credit-desk")),
+            Remedy::StatusPageOnly,
+            Remedy::Nothing,
+        ];
+        let mut sequences: Vec<Vec<usize>> = vec![vec![]];
+        for len in 1..=3 {
+            let shorter: Vec<Vec<usize>> =
+                sequences.iter().filter(|s| s.len() == len - 1).cloned().collect();
+            for s in shorter {
+                for k in 0..kinds.len() {
+                    sequences.push([s.as_slice(), &[k]].concat());
+                }
+            }
+        }
+        let template = &playbook.remediation.rules[0];
+        let schedule = playbook.sla_schedules.values().next().expect("the demo has an SLA");
+        let amounts = ["0.00", "1806.45"].map(|a| Money::parse(a, usd).expect("an amount"));
+        let mut compared = 0;
+        for (number, sequence) in sequences.iter().enumerate() {
+            let rule = RemediationRule {
+                number,
+                remedies: sequence.iter().map(|&k| kinds[k].clone()).collect(),
+                ..template.clone()
+            };
+            for contract in [None, Some(false), Some(true)] {
+                for credit in amounts {
+                    let d = Decision {
+                        rule: &rule,
+                        granted: rule
+                            .remedies
+                            .iter()
+                            .map(|remedy| Granted { remedy, credit: None, sla: None })
+                            .collect(),
+                        contract: contract.map(|applied| ContractCredit {
+                            schedule,
+                            sla: SlaCredit {
+                                uptime_percent: "99.4512".parse().expect("a number"),
+                                credit_percent: "10".parse().expect("a number"),
+                                months: 1,
+                                credit,
+                                below_minimum: false,
+                            },
+                            applied,
+                        }),
+                        credit,
+                        status: Status::Automatic,
+                    };
+                    let words = RemedyWords::new(&playbook, &d, contract == Some(true));
+                    for locale in [Locale::EnUs, Locale::DeDe] {
+                        let cached = words.for_account(&d, locale);
+                        let reference = reference_remediation(&playbook, &d, locale);
+                        assert_eq!(
+                            format!("{cached:?}"),
+                            format!("{reference:?}"),
+                            "remedies {sequence:?}, contract {contract:?}, credit {credit:?}"
+                        );
+                        compared += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(compared, sequences.len() * 3 * 2 * 2);
+    }
+
+    #[test]
+    fn a_part_starts_where_join_words_puts_it() {
+        for n in 1..=5 {
+            let parts: Vec<String> = (0..n).map(|i| "w".repeat(i + 1)).collect();
+            let joined = join_words(&parts);
+            for (i, part) in parts.iter().enumerate() {
+                let at = part_start(&parts, i);
+                assert_eq!(&joined[at..at + part.len()], part, "part {i} of {n}");
+            }
+        }
     }
 
     #[test]
