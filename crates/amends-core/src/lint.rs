@@ -2452,7 +2452,9 @@ fn named_contact(text: &Text<'_>, out: &mut Findings<'_>) {
     // A personal address (dana.whitfield@, dana@) names someone; support@ is a queue.
     let mut alias: Option<Range<usize>> = None;
     let addresses = if text.marks & MARK_AT != 0 { raw } else { "" };
-    for (at, _) in addresses.match_indices('@') {
+    // From the end, where messages sign off with an address: any personal one ends the search
+    // (wherever it is), and the first shared mailbox in the text is the last one seen.
+    for (at, _) in addresses.rmatch_indices('@') {
         let start = bytes[..at]
             .iter()
             .rposition(|c| {
@@ -2463,7 +2465,7 @@ fn named_contact(text: &Text<'_>, out: &mut Findings<'_>) {
             continue;
         }
         if is_role_mailbox(&raw[start..at]) {
-            alias.get_or_insert(start..at);
+            alias = Some(start..at);
         } else {
             return;
         }

@@ -1519,3 +1519,23 @@ fn the_named_contact_requirement_can_be_turned_off_per_step() {
     message.needs_named_contact = false;
     assert!(lint(&message, &LintConfig::default()).is_empty());
 }
+
+/// With several addresses, the finding points at the first shared mailbox, and a personal
+/// address anywhere among them (first, between or last) names someone.
+#[test]
+fn a_shared_mailbox_is_reported_at_the_first_and_a_personal_address_anywhere_answers() {
+    let text = follow_up("\n\nEmail support@example.com, billing@example.com or help@example.com.");
+    let message = Message::new(&text, Purpose::FollowUp, Channel::Email);
+    let found = lint(&message, &LintConfig::default());
+    assert_eq!(ids(&found), BTreeSet::from(["no-named-contact"]));
+    assert_eq!(&text[found[0].range.clone()], "support");
+    for addresses in [
+        "dana@example.com, support@example.com or billing@example.com",
+        "support@example.com, dana@example.com or billing@example.com",
+        "support@example.com, billing@example.com or dana@example.com",
+    ] {
+        let text = follow_up(&format!("\n\nEmail {addresses}."));
+        let message = Message::new(&text, Purpose::FollowUp, Channel::Email);
+        assert!(lint(&message, &LintConfig::default()).is_empty(), "{addresses}");
+    }
+}

@@ -970,6 +970,46 @@ mod tests {
         }
     }
 
+    /// Below, at and above the number of instructions a template runs, with and without a
+    /// loop: a program never writes a message the engine would refuse for want of fuel.
+    #[test]
+    fn a_program_stops_where_the_engine_runs_out_of_fuel() {
+        let facts = MessageFacts::from(context::sample());
+        let ctx = Value::from_object(facts.vars());
+        let mut rendered = 0;
+        for (name, source) in [
+            (
+                "straight",
+                "Dear {{ contact.first_name }}, {% if impact %}{{ incident.title }}{% endif %}.",
+            ),
+            (
+                "loop",
+                "{% for f in incident.features %}{{ f }}, {% endfor %}{{ incident.date }}",
+            ),
+        ] {
+            for fuel in 1..40 {
+                let mut env = environment();
+                env.set_fuel(Some(fuel));
+                env.add_template_owned(name, source).unwrap();
+                let t = env.get_template(name).unwrap();
+                let program = Program::compile(&t, fuel).expect("a program");
+                let mut out = String::new();
+                match (program.render(&facts, &mut out), t.render(&ctx)) {
+                    (Some(()), Ok(engine)) => {
+                        assert_eq!(out, engine, "{name} at fuel {fuel}");
+                        rendered += 1;
+                    }
+                    (Some(()), Err(e)) => {
+                        panic!("{name} at fuel {fuel}: the engine failed ({e}), the program not")
+                    }
+                    (None, _) => {}
+                }
+            }
+        }
+        // Each template fits in the larger budgets.
+        assert!(rendered >= 2 * 20, "{rendered}");
+    }
+
     mod programs_against_the_engine {
         use super::*;
         use crate::context::{ImpactFacts, NextUpdateFacts, PreventionFacts, RcaFacts};
