@@ -6,7 +6,7 @@
 //! The table is small and explicit on purpose (no ICU): each supported locale is a row here,
 //! tested, and an unknown locale is an error at import time, not a surprise at send time.
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::str::FromStr;
 
 use jiff::Zoned;
@@ -174,14 +174,23 @@ impl Locale {
     pub fn money(self, money: Money) -> String {
         let n = self.numbers();
         let digits = group_digits(money.amount(), money.currency().minor_units(), &n);
-        let code = money.currency().code().to_string();
-        match self.symbol(&code) {
-            Some(symbol) if n.symbol_after => format!("{digits}{}{symbol}", n.space),
-            Some(symbol) if self == Locale::NlNl => format!("{symbol}{}{digits}", n.space),
-            Some(symbol) => format!("{symbol}{digits}"),
-            None if n.symbol_after => format!("{digits}{}{code}", n.space),
-            None => format!("{code}{}{digits}", n.space),
-        }
+        let currency = money.currency();
+        let code = currency.code();
+        let symbol = self.symbol(code);
+        let mark = symbol.unwrap_or(code);
+        // A symbol before the amount is written against it ("$1,806.45"), except in Dutch; a
+        // code is spaced ("CHF 1,806.45").
+        let space = if n.symbol_after || symbol.is_none() || self == Locale::NlNl {
+            n.space
+        } else {
+            ""
+        };
+        let (first, second) = if n.symbol_after {
+            (digits.as_str(), mark)
+        } else {
+            (mark, digits.as_str())
+        };
+        [first, space, second].concat()
     }
 
     /// A date with its weekday: "Tuesday, October 15, 2024", "Tuesday 15 October 2024",
@@ -259,24 +268,35 @@ impl Locale {
     }
 }
 
+/// `amount` with `decimals` decimals (rounded as [`Decimal::round_dp`] rounds), its integer
+/// digits grouped in threes: written from the exact integer of its smallest units, without
+/// the formatting machinery (a credit is formatted for every account).
 fn group_digits(amount: Decimal, decimals: u8, n: &Numbers) -> String {
     // Money is never negative (see `crate::money`), so there is no sign to place.
-    let rounded = amount.round_dp(u32::from(decimals));
-    let text = format!("{:.*}", usize::from(decimals), rounded);
-    let (int, frac) = text.split_once('.').unwrap_or((text.as_str(), ""));
-    let mut out = String::with_capacity(text.len() + 8);
-    if int.len() >= n.min_grouping {
-        for (i, c) in int.chars().enumerate() {
-            if i > 0 && (int.len() - i) % 3 == 0 {
-                out.push_str(n.group);
-            }
-            out.push(c);
+    let decimals = usize::from(decimals);
+    let mut rounded = amount.round_dp(decimals as u32);
+    rounded.rescale(decimals as u32);
+    // The digits of the smallest units, at least one more than the decimals ("0.05": "005").
+    let mut units = rounded.mantissa().unsigned_abs();
+    let mut buffer = [b'0'; 48];
+    let mut first = buffer.len();
+    while units > 0 || buffer.len() - first <= decimals {
+        first -= 1;
+        buffer[first] = b'0' + (units % 10) as u8;
+        units /= 10;
+    }
+    let all = &buffer[first..];
+    let (int, frac) = all.split_at(all.len() - decimals);
+    let mut out = String::with_capacity(all.len() + all.len() / 3 * n.group.len() + 2);
+    for (i, &digit) in int.iter().enumerate() {
+        if int.len() >= n.min_grouping && i > 0 && (int.len() - i) % 3 == 0 {
+            out.push_str(n.group);
         }
-    } else {
-        out.push_str(int);
+        out.push(char::from(digit));
     }
     if !frac.is_empty() {
-        let _ = write!(out, "{}{frac}", n.decimal);
+        out.push(n.decimal);
+        out.extend(frac.iter().map(|&d| char::from(d)));
     }
     out
 }
@@ -419,6 +439,69 @@ impl Language {
 mod tests {
     use super::*;
     use crate::money::Currency;
+
+    /// [`group_digits`] and [`Locale::money`] as they were first written, through the
+    /// formatter: the reference the direct ones are held equal to.
+    fn reference_group_digits(amount: Decimal, decimals: u8, n: &Numbers) -> String {
+        let rounded = amount.round_dp(u32::from(decimals));
+        let text = format!("{:.*}", usize::from(decimals), rounded);
+        let (int, frac) = text.split_once('.').unwrap_or((text.as_str(), ""));
+        let mut out = String::with_capacity(text.len() + 8);
+        if int.len() >= n.min_grouping {
+            for (i, c) in int.chars().enumerate() {
+                if i > 0 && (int.len() - i) % 3 == 0 {
+                    out.push_str(n.group);
+                }
+                out.push(c);
+            }
+        } else {
+            out.push_str(int);
+        }
+        if !frac.is_empty() {
+            out.push_str(&format!("{}{frac}", n.decimal));
+        }
+        out
+    }
+
+    fn reference_money(locale: Locale, money: Money) -> String {
+        let n = locale.numbers();
+        let digits = reference_group_digits(money.amount(), money.currency().minor_units(), &n);
+        let code = money.currency().code().to_string();
+        match locale.symbol(&code) {
+            Some(symbol) if n.symbol_after => format!("{digits}{}{symbol}", n.space),
+            Some(symbol) if locale == Locale::NlNl => format!("{symbol}{}{digits}", n.space),
+            Some(symbol) => format!("{symbol}{digits}"),
+            None if n.symbol_after => format!("{digits}{}{code}", n.space),
+            None => format!("{code}{}{digits}", n.space),
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+
+        /// Any amount money can hold, at any scale up to more decimals than the currency
+        /// has, in every locale and currency: written as the formatter wrote it.
+        #[test]
+        fn money_is_written_as_the_formatter_wrote_it(
+            units in proptest::prop_oneof![0u64..2_000, 0u64..=1_000_000_000_000_000_000],
+            scale in 0u32..=6,
+            locale in proptest::sample::select(TAGS.map(|(_, l)| l).to_vec()),
+            code in proptest::sample::select(vec!["USD", "EUR", "GBP", "JPY", "CHF", "KWD", "CAD", "AUD", "INR", "SEK"]),
+        ) {
+            let amount = Decimal::from_i128_with_scale(i128::from(units), scale);
+            let currency = code.parse::<Currency>().unwrap();
+            let decimals = currency.minor_units();
+            let n = locale.numbers();
+            proptest::prop_assert_eq!(
+                group_digits(amount, decimals, &n),
+                reference_group_digits(amount, decimals, &n)
+            );
+            if amount <= Decimal::from(crate::money::MAX_AMOUNT) && amount.scale() <= u32::from(decimals) {
+                let money = Money::parse(&amount.to_string(), currency).unwrap();
+                proptest::prop_assert_eq!(locale.money(money), reference_money(locale, money));
+            }
+        }
+    }
 
     fn money(amount: &str, code: &str) -> Money {
         Money::parse(amount, code.parse::<Currency>().unwrap()).unwrap()
