@@ -396,6 +396,9 @@ impl Findings<'_> {
 struct Word {
     at: Range<usize>,
     flags: u32,
+    /// Where the phrases that start with this word are listed in the lexicon
+    /// ([`Lexicon::phrases_from`]); 0 when none does.
+    starts: u32,
     /// The folded word packed as the lexicon packs it; (0, 0) when it cannot be.
     packed: (u64, u64),
 }
@@ -523,13 +526,13 @@ impl<'t> Text<'t> {
     fn push(&mut self, at: Range<usize>, ascii: bool, lexicon: &Lexicon) {
         let word = &self.raw[at.clone()];
         let b = word.as_bytes();
-        let (flags, packed) = if ascii {
+        let ((flags, starts), packed) = if ascii {
             // Fold and pack in registers: no lexicon word is longer than LEXICON_MAX.
             if b.len() <= LEXICON_MAX {
                 let packed = pack_ascii(self.raw.as_bytes(), at.start, b.len());
                 (lexicon.lookup(packed), packed)
             } else {
-                (0, (0, 0))
+                ((0, 0), (0, 0))
             }
         } else {
             // A typographic apostrophe ("we’ve") reads as a plain one.
@@ -548,14 +551,19 @@ impl<'t> Text<'t> {
                 n += 1;
             }
             let packed = if plain { pack(&buf[..n]) } else { None };
-            let flags = packed.map_or(0, |p| lexicon.lookup(p));
-            (NON_ASCII | flags, packed.unwrap_or((0, 0)))
+            let (flags, starts) = packed.map_or((0, 0), |p| lexicon.lookup(p));
+            ((NON_ASCII | flags, starts), packed.unwrap_or((0, 0)))
         };
         self.any |= flags;
         if flags & INDEXED != 0 {
             self.cues.push(self.words.len());
         }
-        self.words.push(Word { at, flags, packed });
+        self.words.push(Word {
+            at,
+            flags,
+            starts,
+            packed,
+        });
     }
 
     fn len(&self) -> usize {
@@ -666,12 +674,15 @@ impl<'t> Text<'t> {
             return out;
         }
         let lexicon = lexicon();
+        let Some(list) = PHRASE_LISTS.iter().position(|(c, _)| *c == class) else {
+            return out;
+        };
         let packed = lexicon.phrase_words(class);
         for &i in &self.cues {
             let Some(w) = self.words.get(i).filter(|w| w.flags & class != 0) else {
                 continue;
             };
-            for &k in lexicon.phrases_from(class, w.packed) {
+            for &k in lexicon.phrases_from(w.starts, list) {
                 let (Some(p), Some(Some((_, rest)))) =
                     (phrases.get(k), packed.get(k).map(|p| p.split_first()))
                 else {
@@ -1134,6 +1145,7 @@ impl<'t> Text<'t> {
         self.words.extend(piece.words.iter().map(|w| Word {
             at: w.at.start + start..w.at.end + start,
             flags: w.flags,
+            starts: w.starts,
             packed: w.packed,
         }));
     }
@@ -1450,14 +1462,18 @@ const SENTENCE_END: u32 = 1 << 30;
 /// integers, so a lookup is a multiply and one or two integer compares in an open-addressing
 /// table; no lexicon word is longer.
 struct Lexicon {
-    slots: Vec<(u64, u64, u32)>,
+    /// A packed word, its classes, and where the phrases it starts are in
+    /// [`Lexicon::phrase_starts`] (0: none).
+    slots: Vec<(u64, u64, u32, u32)>,
     /// One byte of each slot's hash (0 for an empty slot), read before the slot itself: the
     /// table of tags stays in the nearest cache, and most words are not in the lexicon.
     tags: Vec<u8>,
     mask: usize,
-    /// For each phrase list, by its class: its phrases grouped by their packed first word,
-    /// as indexes into the list in the list's order.
-    phrase_groups: Vec<(u32, Vec<PhraseGroup>)>,
+    /// For each word that starts a phrase (the first entry is for the words that start
+    /// none), and each phrase list in [`PHRASE_LISTS`]' order: the phrases of the list that
+    /// start with it, as indexes into the list in the list's order. A word read finds its
+    /// entry in its slot, so a phrase rule goes straight to the phrases it may start.
+    phrase_starts: Vec<[Vec<usize>; PHRASE_LIST_COUNT]>,
     /// For each phrase list, by its class: each phrase's words, packed, in the list's order.
     phrase_words: Vec<(u32, Vec<PackedPhrase>)>,
 }
@@ -1465,8 +1481,6 @@ struct Lexicon {
 /// A phrase's words, each packed as [`pack`] packs it.
 type PackedPhrase = Vec<(u64, u64)>;
 
-/// Phrases of one list that start with the same word: the word packed, and their indexes.
-type PhraseGroup = ((u64, u64), Vec<usize>);
 
 /// The longest word the lexicon can hold.
 const LEXICON_MAX: usize = 16;
@@ -1474,24 +1488,30 @@ const LEXICON_MAX: usize = 16;
 impl Lexicon {
     fn with_words(entries: &[(u32, &str)]) -> Lexicon {
         let size = (entries.len() * 2).next_power_of_two();
+        // Each first word of a phrase gets an entry (after the empty one for all others).
+        let mut starts_of: Vec<(u64, u64)> = vec![(0, 0)];
+        let mut phrase_starts: Vec<[Vec<usize>; PHRASE_LIST_COUNT]> = vec![Default::default()];
+        for (list, (_, phrases)) in PHRASE_LISTS.iter().enumerate() {
+            for (k, p) in phrases.iter().enumerate() {
+                let Some(first) = pack(first_word(p).as_bytes()) else {
+                    continue;
+                };
+                let entry = match starts_of.iter().position(|f| *f == first) {
+                    Some(entry) => entry,
+                    None => {
+                        starts_of.push(first);
+                        phrase_starts.push(Default::default());
+                        starts_of.len() - 1
+                    }
+                };
+                phrase_starts[entry][list].push(k);
+            }
+        }
         let mut lexicon = Lexicon {
-            slots: vec![(0, 0, 0); size],
+            slots: vec![(0, 0, 0, 0); size],
             tags: vec![0; size],
             mask: size - 1,
-            phrase_groups: PHRASE_LISTS
-                .iter()
-                .map(|(class, phrases)| {
-                    let mut groups: Vec<PhraseGroup> = Vec::new();
-                    for (k, p) in phrases.iter().enumerate() {
-                        let first = pack(first_word(p).as_bytes()).unwrap_or((0, 0));
-                        match groups.iter_mut().find(|(f, _)| *f == first) {
-                            Some((_, members)) => members.push(k),
-                            None => groups.push((first, vec![k])),
-                        }
-                    }
-                    (*class, groups)
-                })
-                .collect(),
+            phrase_starts,
             phrase_words: PHRASE_LISTS
                 .iter()
                 .map(|(class, phrases)| {
@@ -1517,6 +1537,9 @@ impl Lexicon {
                 let slot = &mut lexicon.slots[k];
                 (slot.0, slot.1) = packed;
                 slot.2 |= class;
+                if let Some(entry) = starts_of.iter().position(|f| *f == packed) {
+                    slot.3 = u32::try_from(entry).unwrap_or(0);
+                }
                 lexicon.tags[k] = tag;
             }
         }
@@ -1529,14 +1552,13 @@ impl Lexicon {
         ((h >> 40) as usize & self.mask, (h >> 32) as u8 | 1)
     }
 
-    /// The phrases of the list of this class that start with this packed word, as indexes
-    /// into the list.
-    fn phrases_from(&self, class: u32, first: (u64, u64)) -> &[usize] {
-        self.phrase_groups
-            .iter()
-            .find(|(c, _)| *c == class)
-            .and_then(|(_, groups)| groups.iter().find(|(f, _)| *f == first))
-            .map_or(&[], |(_, members)| members.as_slice())
+    /// The phrases of list `list` ([`PHRASE_LISTS`]) that start with a word whose slot gave
+    /// it `starts`, as indexes into the list.
+    fn phrases_from(&self, starts: u32, list: usize) -> &[usize] {
+        self.phrase_starts
+            .get(starts as usize)
+            .and_then(|lists| lists.get(list))
+            .map_or(&[], Vec::as_slice)
     }
 
     /// The packed words of every phrase of the list of this class, in the list's order.
@@ -1547,15 +1569,17 @@ impl Lexicon {
             .map_or(&[], |(_, words)| words.as_slice())
     }
 
-    fn lookup(&self, packed: (u64, u64)) -> u32 {
+    /// A packed word's classes and the entry of the phrases it starts; (0, 0) for a word
+    /// not in the lexicon.
+    fn lookup(&self, packed: (u64, u64)) -> (u32, u32) {
         let (mut k, tag) = self.slot(packed);
         loop {
             match self.tags[k] {
-                0 => return 0,
+                0 => return (0, 0),
                 t if t == tag => {
-                    let (a, b, flags) = self.slots[k];
+                    let (a, b, flags, starts) = self.slots[k];
                     if (a, b) == packed {
-                        return flags;
+                        return (flags, starts);
                     }
                 }
                 _ => {}
@@ -1680,6 +1704,10 @@ fn lexicon_entries() -> Vec<(u32, &'static str)> {
     }
     entries
 }
+
+/// How many phrase lists there are.
+const PHRASE_LIST_COUNT: usize = 6;
+const _: () = assert!(PHRASE_LISTS.len() == PHRASE_LIST_COUNT);
 
 /// Every phrase list, with the class given to its first words.
 const PHRASE_LISTS: &[(u32, &[&str])] = &[
@@ -3305,11 +3333,11 @@ mod tests {
             );
             assert_eq!(word, word.to_ascii_lowercase(), "{word} must be lowercase");
             assert!(
-                pack(word.as_bytes()).map_or(0, |p| lexicon.lookup(p)) & class != 0,
+                pack(word.as_bytes()).map_or(0, |p| lexicon.lookup(p).0) & class != 0,
                 "{word} lost its class"
             );
         }
-        assert_eq!(pack(b"dashboard").map(|p| lexicon.lookup(p)), Some(0));
+        assert_eq!(pack(b"dashboard").map(|p| lexicon.lookup(p)), Some((0, 0)));
         // Phrases are matched as packed words: every word of every phrase packs; and they
         // are looked for only at the words of the cue classes.
         for (class, phrases) in PHRASE_LISTS {
