@@ -1481,7 +1481,6 @@ struct Lexicon {
 /// A phrase's words, each packed as [`pack`] packs it.
 type PackedPhrase = Vec<(u64, u64)>;
 
-
 /// The longest word the lexicon can hold.
 const LEXICON_MAX: usize = 16;
 

@@ -1536,6 +1536,9 @@ fn a_shared_mailbox_is_reported_at_the_first_and_a_personal_address_anywhere_ans
     ] {
         let text = follow_up(&format!("\n\nEmail {addresses}."));
         let message = Message::new(&text, Purpose::FollowUp, Channel::Email);
-        assert!(lint(&message, &LintConfig::default()).is_empty(), "{addresses}");
+        assert!(
+            lint(&message, &LintConfig::default()).is_empty(),
+            "{addresses}"
+        );
     }
 }

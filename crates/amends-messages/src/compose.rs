@@ -678,7 +678,13 @@ impl RemedyWords {
 /// their separators (", " between, " and " before the last).
 fn part_start(parts: &[String], i: usize) -> usize {
     let separators = (1..=i)
-        .map(|j| if j + 1 == parts.len() { " and ".len() } else { ", ".len() })
+        .map(|j| {
+            if j + 1 == parts.len() {
+                " and ".len()
+            } else {
+                ", ".len()
+            }
+        })
         .sum::<usize>();
     parts[..i].iter().map(String::len).sum::<usize>() + separators
 }
@@ -848,7 +854,12 @@ mod tests {
         )
         .expect("the demo playbook parses");
         let key = |s: &str| Key::parse("test key", s).expect("a valid key");
-        let person = playbook.people.keys().next().expect("the demo names people").clone();
+        let person = playbook
+            .people
+            .keys()
+            .next()
+            .expect("the demo names people")
+            .clone();
         let usd: Currency = "USD".parse().expect("a currency");
         let mut fixed = std::collections::BTreeMap::new();
         fixed.insert(usd, Money::parse("50.00", usd).expect("an amount"));
@@ -865,8 +876,11 @@ mod tests {
         ];
         let mut sequences: Vec<Vec<usize>> = vec![vec![]];
         for len in 1..=3 {
-            let shorter: Vec<Vec<usize>> =
-                sequences.iter().filter(|s| s.len() == len - 1).cloned().collect();
+            let shorter: Vec<Vec<usize>> = sequences
+                .iter()
+                .filter(|s| s.len() == len - 1)
+                .cloned()
+                .collect();
             for s in shorter {
                 for k in 0..kinds.len() {
                     sequences.push([s.as_slice(), &[k]].concat());
@@ -874,7 +888,11 @@ mod tests {
             }
         }
         let template = &playbook.remediation.rules[0];
-        let schedule = playbook.sla_schedules.values().next().expect("the demo has an SLA");
+        let schedule = playbook
+            .sla_schedules
+            .values()
+            .next()
+            .expect("the demo has an SLA");
         let amounts = ["0.00", "1806.45"].map(|a| Money::parse(a, usd).expect("an amount"));
         let mut compared = 0;
         for (number, sequence) in sequences.iter().enumerate() {
@@ -890,7 +908,11 @@ mod tests {
                         granted: rule
                             .remedies
                             .iter()
-                            .map(|remedy| Granted { remedy, credit: None, sla: None })
+                            .map(|remedy| Granted {
+                                remedy,
+                                credit: None,
+                                sla: None,
+                            })
                             .collect(),
                         contract: contract.map(|applied| ContractCredit {
                             schedule,
