@@ -583,44 +583,11 @@ impl RemedyWords {
     /// The words of `d`'s rule; `contract_applied` when the account's contract decided the
     /// credit (the matrix's credits are then not named).
     fn new(playbook: &Playbook, d: &Decision<'_>, contract_applied: bool) -> RemedyWords {
-        let named = |k: &Key| {
-            playbook
-                .person(k)
-                .map_or_else(|| k.to_string(), |p| format!("{}, {}", p.name, p.role))
-        };
-        let mut parts: Vec<String> = Vec::new();
-        let mut basis = None;
-        let mut apology_from = None;
-        if contract_applied {
-            parts.push("a service credit under your service level agreement".to_string());
-        }
-        for g in &d.granted {
-            match g.remedy {
-                Remedy::ServiceCreditDays(days) if !contract_applied => {
-                    parts.push(format!("a {}-day service credit", days.normalize()));
-                    basis = Some(format!("{} days of your monthly fee", days.normalize()));
-                }
-                Remedy::PercentOfMonthlyFee(p) if !contract_applied => {
-                    parts.push(format!(
-                        "a service credit ({}% of your monthly fee)",
-                        p.normalize()
-                    ));
-                    basis = Some(format!("{}% of your monthly fee", p.normalize()));
-                }
-                Remedy::Fixed(_) if !contract_applied => parts.push("a service credit".into()),
-                Remedy::SlaCredit(_) if !contract_applied => {
-                    parts.push("a service credit under your service level agreement".into());
-                }
-                Remedy::Apology(k) => {
-                    apology_from = Some(named(k));
-                    parts.push(format!("a personal apology from {}", named(k)));
-                }
-                Remedy::Acknowledgment => {
-                    parts.push("a personal call from your account team".into());
-                }
-                _ => {}
-            }
-        }
+        let RemedyParts {
+            mut parts,
+            basis,
+            apology_from,
+        } = RemedyParts::new(playbook, d, contract_applied);
         let credit_part = parts.iter().position(|p| p.contains("credit"));
         let amount_at = credit_part.and_then(|i| {
             let within = parts[i].find("service credit")? + "service credit".len();
@@ -639,7 +606,7 @@ impl RemedyWords {
             without_money,
             amount_at,
             basis,
-            approver: named(d.approver()),
+            approver: named(playbook, d.approver()),
             apology_from,
         }
     }
@@ -672,6 +639,69 @@ impl RemedyWords {
             apology_from: self.apology_from.clone(),
         }
     }
+}
+
+/// The remedies of a decision's rule in words, in order, before any amount is put in.
+struct RemedyParts {
+    /// One phrase a remedy: "a 7-day service credit", "a personal apology from …".
+    parts: Vec<String>,
+    /// How a matrix credit is computed ("7 days of your monthly fee").
+    basis: Option<String>,
+    /// Who apologises by name.
+    apology_from: Option<String>,
+}
+
+impl RemedyParts {
+    /// `contract_applied` when the account's contract decided the credit: its credit comes
+    /// first and the matrix's credits are not named.
+    fn new(playbook: &Playbook, d: &Decision<'_>, contract_applied: bool) -> RemedyParts {
+        let mut parts: Vec<String> = Vec::new();
+        let mut basis = None;
+        let mut apology_from = None;
+        if contract_applied {
+            parts.push("a service credit under your service level agreement".to_string());
+        }
+        for g in &d.granted {
+            match g.remedy {
+                Remedy::ServiceCreditDays(days) if !contract_applied => {
+                    parts.push(format!("a {}-day service credit", days.normalize()));
+                    basis = Some(format!("{} days of your monthly fee", days.normalize()));
+                }
+                Remedy::PercentOfMonthlyFee(p) if !contract_applied => {
+                    parts.push(format!(
+                        "a service credit ({}% of your monthly fee)",
+                        p.normalize()
+                    ));
+                    basis = Some(format!("{}% of your monthly fee", p.normalize()));
+                }
+                Remedy::Fixed(_) if !contract_applied => parts.push("a service credit".into()),
+                Remedy::SlaCredit(_) if !contract_applied => {
+                    parts.push("a service credit under your service level agreement".into());
+                }
+                Remedy::Apology(k) => {
+                    apology_from = Some(named(playbook, k));
+                    parts.push(format!("a personal apology from {}", named(playbook, k)));
+                }
+                Remedy::Acknowledgment => {
+                    parts.push("a personal call from your account team".into());
+                }
+                _ => {}
+            }
+        }
+        RemedyParts {
+            parts,
+            basis,
+            apology_from,
+        }
+    }
+}
+
+/// A person of the playbook by name and role ("Dana Whitfield, VP Support"), or the key when
+/// the playbook names no such person.
+fn named(playbook: &Playbook, k: &Key) -> String {
+    playbook
+        .person(k)
+        .map_or_else(|| k.to_string(), |p| format!("{}, {}", p.name, p.role))
 }
 
 /// Where part `i` of `parts` starts in [`join_words`]`(parts)`: after the parts before it and
@@ -766,53 +796,20 @@ mod tests {
     }
 
     /// The remediation's words as they were formatted per account before they were cached
-    /// per matrix rule: the reference the cached words are held equal to.
+    /// per matrix rule (the amount put into the first remedy that mentions a credit by
+    /// replacing its words): the reference the cached words are held equal to.
     fn reference_remediation(
         playbook: &Playbook,
         d: &Decision<'_>,
         locale: Locale,
     ) -> RemediationFacts {
-        let named = |k: &Key| {
-            playbook
-                .person(k)
-                .map_or_else(|| k.to_string(), |p| format!("{}, {}", p.name, p.role))
-        };
-        let contract_applied = d.contract.as_ref().is_some_and(|c| c.applied);
-        let mut parts: Vec<String> = Vec::new();
-        let mut basis = None;
-        let mut apology_from = None;
-        for g in &d.granted {
-            match g.remedy {
-                Remedy::ServiceCreditDays(days) if !contract_applied => {
-                    parts.push(format!("a {}-day service credit", days.normalize()));
-                    basis = Some(format!("{} days of your monthly fee", days.normalize()));
-                }
-                Remedy::PercentOfMonthlyFee(p) if !contract_applied => {
-                    parts.push(format!(
-                        "a service credit ({}% of your monthly fee)",
-                        p.normalize()
-                    ));
-                    basis = Some(format!("{}% of your monthly fee", p.normalize()));
-                }
-                Remedy::Fixed(_) if !contract_applied => parts.push("a service credit".into()),
-                Remedy::SlaCredit(_) if !contract_applied => {
-                    parts.push("a service credit under your service level agreement".into());
-                }
-                Remedy::Apology(k) => {
-                    apology_from = Some(named(k));
-                    parts.push(format!("a personal apology from {}", named(k)));
-                }
-                Remedy::Acknowledgment => {
-                    parts.push("a personal call from your account team".into());
-                }
-                _ => {}
-            }
-        }
-        if let Some(c) = d.contract.as_ref().filter(|c| c.applied) {
-            parts.insert(
-                0,
-                "a service credit under your service level agreement".to_string(),
-            );
+        let contract = d.contract.as_ref().filter(|c| c.applied);
+        let RemedyParts {
+            mut parts,
+            mut basis,
+            apology_from,
+        } = RemedyParts::new(playbook, d, contract.is_some());
+        if let Some(c) = contract {
             basis = Some(format!(
                 "{}% of your monthly fee, for {}% uptime this month",
                 c.sla.credit_percent.normalize(),
@@ -833,7 +830,7 @@ mod tests {
             summary: join_words(&parts),
             basis: basis.filter(|_| !d.credit.is_zero()),
             automatic: d.status == amends_core::remediation::Status::Automatic,
-            approver: named(d.approver()),
+            approver: named(playbook, d.approver()),
             apology_from,
         }
     }
