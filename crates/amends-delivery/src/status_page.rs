@@ -40,6 +40,10 @@ use crate::statuspage::{Statuspage, StatuspageConfig};
 /// How long a confirmation link works: a week, then the request is forgotten.
 pub const CONFIRMATION_VALID_MS: i64 = 7 * 24 * 60 * 60 * 1000;
 
+/// An address asking again within this time (ten minutes) is not sent another confirmation
+/// link: the one it was sent still works.
+pub const CONFIRMATION_RESEND_MS: i64 = 10 * 60 * 1000;
+
 /// The secret that unsubscribe tokens are derived from (HMAC-SHA256 of a subscriber's
 /// public handle), so that every email can carry a working one-click link while the
 /// database stores only the tokens' hashes. Its Debug output is redacted.
@@ -108,9 +112,18 @@ pub struct StatusPageSettings {
     /// How long a resolved incident is shown as `monitoring` before `resolved`.
     #[serde(default = "default_monitoring_minutes")]
     pub monitoring_minutes: u32,
+    /// At most this many subscription requests (each emails a confirmation link) are taken
+    /// in any hour; more are refused with a 429 until the hour's oldest age out. An address
+    /// is sent at most one confirmation every [`CONFIRMATION_RESEND_MS`] whatever this is.
+    #[serde(default = "default_confirmations_per_hour")]
+    pub confirmations_per_hour: u32,
     /// Mirror the posts on an Atlassian Statuspage page.
     #[serde(default)]
     pub statuspage: Option<StatuspageConfig>,
+}
+
+fn default_confirmations_per_hour() -> u32 {
+    1_000
 }
 
 fn default_title() -> String {
@@ -134,6 +147,7 @@ impl StatusPageSettings {
             public_url: public_url.to_string(),
             link_secret,
             monitoring_minutes: default_monitoring_minutes(),
+            confirmations_per_hour: default_confirmations_per_hour(),
             statuspage: None,
         };
         s.check()?;

@@ -18,11 +18,11 @@
 use std::sync::Arc;
 
 use amends_delivery::status_page::{
-    CONFIRMATION_VALID_MS, PostState, Situation, StatusPageSettings, components,
-    confirmation_email, parse_address,
+    CONFIRMATION_RESEND_MS, CONFIRMATION_VALID_MS, PostState, Situation, StatusPageSettings,
+    components, confirmation_email, parse_address,
 };
 use amends_delivery::statuspage::component_status;
-use amends_store::{NewSubscription, StatusPost, Store};
+use amends_store::{NewSubscription, StatusPost, Store, SubscribeLimits, SubscribeOutcome};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -770,30 +770,56 @@ pub async fn subscribe(
     let confirm_token = random_token(32)?;
     let now_ms = Timestamp::now().as_millisecond();
     let store = &state.lifecycle.store;
-    store
-        .subscribe(&NewSubscription {
-            email: email.clone(),
-            components: chosen.clone(),
-            unsubscribe_token: settings.link_secret.unsubscribe_token(&link_ref),
-            link_ref: link_ref.clone(),
-            confirm_token: confirm_token.clone(),
-            created_ms: now_ms,
-        })
+    let limits = SubscribeLimits {
+        resend_after_ms: CONFIRMATION_RESEND_MS,
+        per_hour: settings.confirmations_per_hour,
+    };
+    let outcome = store
+        .subscribe(
+            &NewSubscription {
+                email: email.clone(),
+                components: chosen.clone(),
+                unsubscribe_token: settings.link_secret.unsubscribe_token(&link_ref),
+                link_ref: link_ref.clone(),
+                confirm_token: confirm_token.clone(),
+                created_ms: now_ms,
+            },
+            limits,
+        )
         .await?;
-    store
-        .enqueue(&[confirmation_email(
-            &settings,
-            &email,
-            &chosen,
-            &link_ref,
-            &confirm_token,
-            now_ms,
-        )])
-        .await?;
-    tracing::info!(
-        components = chosen.len(),
-        "status page subscription requested"
-    );
+    match outcome {
+        SubscribeOutcome::Stored => {
+            store
+                .enqueue(&[confirmation_email(
+                    &settings,
+                    &email,
+                    &chosen,
+                    &link_ref,
+                    &confirm_token,
+                    now_ms,
+                )])
+                .await?;
+            tracing::info!(
+                components = chosen.len(),
+                "status page subscription requested"
+            );
+        }
+        // Answered as a new request, so the answer tells nobody whether the address asked
+        // before.
+        SubscribeOutcome::AlreadySent => tracing::info!(
+            "status page subscription asked for again soon after a confirmation was sent: none sent"
+        ),
+        SubscribeOutcome::HourlyLimit => {
+            tracing::warn!(
+                per_hour = settings.confirmations_per_hour,
+                "status page subscription refused: the hourly limit of confirmation emails was reached"
+            );
+            return Err(ApiError::TooManyRequests {
+                detail: "this page has taken as many subscription requests as it may this hour; try again later".to_string(),
+                retry_after_secs: 600,
+            });
+        }
+    }
     if form {
         let body = format!(
             "<main>\n<h1>Check your inbox</h1>\n<p>{SUBSCRIBED}</p>\n<p><a href=\"/status\">Back to {}</a></p>\n</main>",

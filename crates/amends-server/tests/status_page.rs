@@ -11,7 +11,10 @@
 //!   and `/status.atom` show (escaped, well-formed, the exact Atom elements);
 //! - double opt-in: an unconfirmed subscriber gets nothing, following a link confirms nothing,
 //!   a confirmed one gets an email for its components only, with a one-click unsubscribe link
-//!   that works (RFC 8058 POST) and stops the emails; a retried post emails nobody twice;
+//!   that works (RFC 8058 POST) and stops the emails, even those already queued; a retried
+//!   post emails nobody twice;
+//! - subscription requests limited: one confirmation per address per 10 minutes, a 429 past
+//!   the page's hourly number;
 //! - `List-Unsubscribe` and `List-Unsubscribe-Post` on the email a real SMTP server receives;
 //! - private pages: issued and rotated by an admin only, showing only the account's incidents
 //!   and only its own messages;
@@ -46,6 +49,8 @@ use sqlx::Connection;
 
 const DEMO_ACCOUNTS: &str = include_str!("../../../demo/accounts.csv");
 const SECRET: &str = "test-link-secret-0123456789abcdef0123456789";
+/// The test page's hourly limit of subscription requests (a test makes at most six otherwise).
+const REQUESTS_PER_HOUR: u32 = 8;
 
 // ----- harness (the database part as in tests/api.rs) ---------------------------------------
 
@@ -205,6 +210,7 @@ async fn spawn(backend: Backend) -> App {
     let base = format!("http://{}", listener.local_addr().unwrap());
     let mut settings = StatusPageSettings::new(&base, LinkSecret::new(SECRET).unwrap()).unwrap();
     settings.title = "Acme <status>".to_string();
+    settings.confirmations_per_hour = REQUESTS_PER_HOUR;
     let settings = Arc::new(settings);
     let state = common::demo_state(
         store.clone(),
@@ -521,6 +527,7 @@ macro_rules! on_both_backends {
 on_both_backends!(
     lifecycle_states_and_formats,
     double_opt_in_and_one_click_unsubscribe,
+    subscription_requests_are_limited,
     list_unsubscribe_reaches_a_real_smtp_server,
     private_pages_show_only_the_accounts_own,
     statuspage_mirror,
@@ -1021,6 +1028,23 @@ async fn double_opt_in_and_one_click_unsubscribe(app: &App) {
         "one post per job"
     );
 
+    // A post whose emails are queued, not yet sent, when an address unsubscribes: its email
+    // is not sent (the post is delivered by hand, so its emails wait in the queue).
+    app.post(INC, "status_update", 1, "Fixed.", clock_now(&clock))
+        .await;
+    let claimed = app
+        .store
+        .claim(clock_now(&clock).as_millisecond(), 60_000, 10)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+    channel.deliver(&claimed[0]).await.unwrap();
+    assert_eq!(
+        app.store.outbox_counts().await.unwrap().queued,
+        2,
+        "an email each for ana and dee"
+    );
+
     // One click: the GET shows a button and changes nothing; the RFC 8058 POST unsubscribes.
     let r = app.get(unsubscribe).await;
     assert_eq!(r.status, StatusCode::OK, "{r}");
@@ -1040,18 +1064,24 @@ async fn double_opt_in_and_one_click_unsubscribe(app: &App) {
         None,
     );
 
-    app.post(INC, "status_update", 1, "Fixed.", clock_now(&clock))
+    assert_eq!(app.store.outbox_counts().await.unwrap().queued, 1);
+    clock.advance(SignedDuration::from_mins(2));
+    w.drain().await.unwrap();
+    app.post(INC, "status_update", 2, "Still fixed.", clock_now(&clock))
         .await;
     w.drain().await.unwrap();
     let sent = mail.take();
-    let to: Vec<&str> = sent
+    let to: Vec<(&str, &str)> = sent
         .iter()
-        .map(|(_, m)| m["to"].as_str().unwrap())
+        .map(|(_, m)| (m["to"].as_str().unwrap(), m["subject"].as_str().unwrap()))
         .collect();
     assert_eq!(
         to,
-        ["dee@example.com"],
-        "an unsubscribed address gets nothing more"
+        [
+            ("dee@example.com", "[Investigating] API slow"),
+            ("dee@example.com", "[Investigating] API slow")
+        ],
+        "an unsubscribed address gets nothing more, not even what was queued: {sent:?}"
     );
 
     // A new request for a confirmed address changes nothing until it is confirmed.
@@ -1087,6 +1117,66 @@ async fn double_opt_in_and_one_click_unsubscribe(app: &App) {
             .unwrap()
             .is_none()
     );
+}
+
+/// The form cannot flood an inbox or spend the page's reputation: an address asking again
+/// within ten minutes is answered as before and sent nothing new (its first link still works),
+/// and past the page's hourly number of requests the answer is a 429 with `Retry-After`,
+/// nothing stored or sent.
+async fn subscription_requests_are_limited(app: &App) {
+    let clock = Arc::new(ManualClock::new(
+        second(Timestamp::now()) + SignedDuration::from_mins(1),
+    ));
+    let mail = Arc::new(Captured::default());
+    let (w, _) = worker(app, &clock, None, mail.clone());
+    let subscribe = async |email: &str| {
+        app.call(
+            "POST",
+            "/status/subscribe",
+            None,
+            Some(&json!({ "email": email })),
+        )
+        .await
+    };
+    for email in ["eve@example.com", "EVE@example.com", "Eve@Example.com"] {
+        let r = subscribe(email).await;
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{r}");
+        assert_eq!(r.json["status"], "confirmation_sent", "{r}");
+    }
+    w.drain().await.unwrap();
+    let sent = mail.take();
+    assert_eq!(
+        sent.len(),
+        1,
+        "one confirmation for three requests: {sent:?}"
+    );
+    let r = app
+        .call("POST", &confirm_link(&sent, "eve@example.com"), None, None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "the first link still works: {r}");
+
+    // The hour's requests so far: eve's. The rest of the limit is taken, then refused.
+    let others = REQUESTS_PER_HOUR as usize - 1;
+    for n in 0..others {
+        let r = subscribe(&format!("reader{n}@example.com")).await;
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{r}");
+    }
+    let r = subscribe("late@example.com").await;
+    assert_problem(&r, StatusCode::TOO_MANY_REQUESTS, None);
+    assert_eq!(r.header("retry-after"), "600", "{r}");
+    w.drain().await.unwrap();
+    let sent = mail.take();
+    assert_eq!(sent.len(), others, "{sent:?}");
+    assert!(sent.iter().all(|(_, m)| m["to"] != "late@example.com"));
+    let r = app
+        .call(
+            "POST",
+            &confirm_link(&sent, "reader0@example.com"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{r}");
 }
 
 // ----- 3. List-Unsubscribe over real SMTP ---------------------------------------------------
@@ -1135,14 +1225,20 @@ async fn list_unsubscribe_reaches_a_real_smtp_server(app: &App) {
     let link_ref = "0123456789abcdef0123456789abcdef";
     let confirm = "c".repeat(64);
     app.store
-        .subscribe(&amends_store::NewSubscription {
-            email: "ops@example.com".into(),
-            components: vec!["API".into()],
-            link_ref: link_ref.into(),
-            confirm_token: confirm.clone(),
-            unsubscribe_token: app.settings.link_secret.unsubscribe_token(link_ref),
-            created_ms: clock_now(&clock).as_millisecond(),
-        })
+        .subscribe(
+            &amends_store::NewSubscription {
+                email: "ops@example.com".into(),
+                components: vec!["API".into()],
+                link_ref: link_ref.into(),
+                confirm_token: confirm.clone(),
+                unsubscribe_token: app.settings.link_secret.unsubscribe_token(link_ref),
+                created_ms: clock_now(&clock).as_millisecond(),
+            },
+            amends_store::SubscribeLimits {
+                resend_after_ms: 0,
+                per_hour: REQUESTS_PER_HOUR,
+            },
+        )
         .await
         .unwrap();
     let r = app

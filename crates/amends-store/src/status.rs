@@ -69,6 +69,28 @@ pub struct NewSubscription {
     pub created_ms: i64,
 }
 
+/// How many confirmation emails the subscription form may cause, so that it cannot be used to
+/// flood someone's inbox or spend the page's sending reputation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SubscribeLimits {
+    /// An address is sent at most one confirmation in this many milliseconds.
+    pub resend_after_ms: i64,
+    /// At most this many requests are stored (and confirmations sent) in any hour.
+    pub per_hour: u32,
+}
+
+/// What became of a subscription request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubscribeOutcome {
+    /// Stored, replacing the address's earlier pending request: send its confirmation.
+    Stored,
+    /// The address was sent a confirmation less than [`SubscribeLimits::resend_after_ms`]
+    /// ago: nothing stored, and that link still works.
+    AlreadySent,
+    /// [`SubscribeLimits::per_hour`] requests were stored in the last hour: nothing stored.
+    HourlyLimit,
+}
+
 /// Who creates an incident's Atlassian Statuspage incident.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StatuspageClaim {
@@ -232,12 +254,35 @@ impl Store {
 
     // ----- subscribers --------------------------------------------------------------------
 
-    /// Stores a pending subscription. An earlier pending request for the same address
-    /// (compared without case) is replaced; a confirmed subscription stays as it is until
-    /// this one is confirmed.
-    pub async fn subscribe(&self, s: &NewSubscription) -> Result<()> {
+    /// Stores a pending subscription within `limits` (see [`SubscribeOutcome`]). An earlier
+    /// pending request for the same address (compared without case) is replaced; a confirmed
+    /// subscription stays as it is until this one is confirmed.
+    pub async fn subscribe(
+        &self,
+        s: &NewSubscription,
+        limits: SubscribeLimits,
+    ) -> Result<SubscribeOutcome> {
         let mut w = self.begin_write().await?;
         let email_key = s.email.to_lowercase();
+        let recent: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM status_subscribers \
+             WHERE email_key = $1 AND confirmed_ms IS NULL AND created_ms > $2",
+        )
+        .bind(email_key.clone())
+        .bind(s.created_ms - limits.resend_after_ms)
+        .fetch_one(&mut *w.tx)
+        .await?;
+        if recent > 0 {
+            return Ok(SubscribeOutcome::AlreadySent);
+        }
+        let this_hour: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM status_subscribers WHERE created_ms > $1")
+                .bind(s.created_ms - 3_600_000)
+                .fetch_one(&mut *w.tx)
+                .await?;
+        if this_hour >= i64::from(limits.per_hour) {
+            return Ok(SubscribeOutcome::HourlyLimit);
+        }
         sqlx::query("DELETE FROM status_subscribers WHERE email_key = $1 AND confirmed_ms IS NULL")
             .bind(email_key.clone())
             .execute(&mut *w.tx)
@@ -255,7 +300,8 @@ impl Store {
         .bind(s.created_ms)
         .execute(&mut *w.tx)
         .await?;
-        w.commit().await
+        w.commit().await?;
+        Ok(SubscribeOutcome::Stored)
     }
 
     /// The pending subscription a confirmation token belongs to, if it is not older than
@@ -329,16 +375,30 @@ impl Store {
         row.as_ref().map(subscriber_row).transpose()
     }
 
-    /// Removes the subscription an unsubscribe token belongs to. Returns whether there was one.
+    /// Removes the subscription an unsubscribe token belongs to, with the notifications
+    /// queued for it. Returns whether there was one.
     pub async fn unsubscribe(&self, token: &str) -> Result<bool> {
         let mut w = self.begin_write().await?;
-        let n = sqlx::query("DELETE FROM status_subscribers WHERE unsubscribe_hash = $1")
-            .bind(token_hash(token))
+        let id: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM status_subscribers WHERE unsubscribe_hash = $1")
+                .bind(token_hash(token))
+                .fetch_optional(&mut *w.tx)
+                .await?;
+        let Some(id) = id else {
+            return Ok(false);
+        };
+        sqlx::query("DELETE FROM status_subscribers WHERE id = $1")
+            .bind(id)
             .execute(&mut *w.tx)
-            .await?
-            .rows_affected();
+            .await?;
+        // Notifications queued for it and not yet being sent are not sent (one already
+        // handed to the mail server cannot be called back).
+        sqlx::query("DELETE FROM outbox_jobs WHERE key LIKE $1 AND status IN ('queued', 'dead')")
+            .bind(format!("status-page/%/subscriber/{id}"))
+            .execute(&mut *w.tx)
+            .await?;
         w.commit().await?;
-        Ok(n > 0)
+        Ok(true)
     }
 
     /// Every confirmed subscriber, oldest first.
