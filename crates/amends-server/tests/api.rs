@@ -21,18 +21,19 @@
 //! - Prometheus request counts by route.
 
 mod common;
+#[path = "common/database.rs"]
+mod database;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use amends_core::account;
 use amends_core::playbook::Playbook;
 use amends_server::auth::{Role, new_token};
 use amends_server::{app, bundled};
 use amends_store::{PageRequest, Store};
+use database::{Backend, Database, fresh_database, on_both_backends};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use sqlx::Connection;
 
 /// The demo's accounts, as a user would import them.
 const DEMO_ACCOUNTS: &str = include_str!("../../../demo/accounts.csv");
@@ -116,114 +117,6 @@ const WEBHOOKS: &[&str] = &[
 
 // ----- harness -----------------------------------------------------------------------------
 
-const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/postgres";
-
-#[derive(Clone, Copy, Debug)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-fn unique() -> String {
-    static N: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!(
-        "{}_{}_{nanos}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    )
-}
-
-/// A test's database: its URL and what to remove once the test passed.
-struct Database {
-    url: String,
-    /// PostgreSQL: the admin URL and the database's name.
-    postgres: Option<(String, String)>,
-    /// SQLite: the file.
-    file: Option<std::path::PathBuf>,
-}
-
-fn postgres_admin_url() -> String {
-    std::env::var("AMENDS_TEST_POSTGRES").unwrap_or_else(|_| DEFAULT_POSTGRES.to_string())
-}
-
-async fn admin_connection(admin: &str) -> sqlx::PgConnection {
-    match tokio::time::timeout(
-        std::time::Duration::from_secs(10),
-        sqlx::PgConnection::connect(admin),
-    )
-    .await
-    {
-        Ok(Ok(conn)) => conn,
-        Ok(Err(e)) => panic!(
-            "PostgreSQL is not reachable at {admin}: {e}. These tests run against a real \
-             PostgreSQL server: start one, or point AMENDS_TEST_POSTGRES at one."
-        ),
-        Err(_) => panic!(
-            "PostgreSQL at {admin} did not answer within 10 s. These tests run against a real \
-             PostgreSQL server: start one, or point AMENDS_TEST_POSTGRES at one."
-        ),
-    }
-}
-
-async fn fresh_database(backend: Backend) -> Database {
-    match backend {
-        Backend::Sqlite => {
-            let file = std::env::temp_dir().join(format!("amends-api-{}.db", unique()));
-            Database {
-                url: format!("sqlite:{}", file.display()),
-                postgres: None,
-                file: Some(file),
-            }
-        }
-        Backend::Postgres => {
-            let admin = postgres_admin_url();
-            let mut conn = admin_connection(&admin).await;
-            let name = format!("amends_api_{}", unique());
-            sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
-                .execute(&mut conn)
-                .await
-                .unwrap();
-            let (base, query) = match admin.split_once('?') {
-                Some((b, q)) => (b.to_string(), format!("?{q}")),
-                None => (admin.clone(), String::new()),
-            };
-            let authority = base.find("://").map_or(0, |i| i + 3);
-            let host_end = base[authority..]
-                .find('/')
-                .map_or(base.len(), |i| authority + i);
-            Database {
-                url: format!("{}/{name}{query}", &base[..host_end]),
-                postgres: Some((admin, name)),
-                file: None,
-            }
-        }
-    }
-}
-
-impl Database {
-    /// Removes the database of a test that passed (a failed one is left to inspect).
-    async fn remove(self) {
-        if let Some((admin, name)) = self.postgres {
-            let mut conn = admin_connection(&admin).await;
-            sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .execute(&mut conn)
-                .await
-                .unwrap();
-        }
-        if let Some(file) = self.file {
-            for suffix in ["", "-wal", "-shm"] {
-                let mut f = file.clone().into_os_string();
-                f.push(suffix);
-                let _ = std::fs::remove_file(f);
-            }
-        }
-    }
-}
-
 /// One token per role; the approvers act as two different playbook people.
 struct Tokens {
     viewer: String,
@@ -268,7 +161,7 @@ struct Written {
 }
 
 async fn spawn(backend: Backend) -> App {
-    let database = fresh_database(backend).await;
+    let database = fresh_database(backend, "api").await;
     let store = Store::connect(&database.url).await.unwrap();
     let playbook = Playbook::parse("playbook", bundled::PLAYBOOK).unwrap();
     let accounts = account::parse_csv("demo/accounts.csv", DEMO_ACCOUNTS, &playbook).unwrap();
@@ -444,31 +337,6 @@ fn other_incident(id: &str, tiers: &[&str]) -> Value {
     let mut v = demo_incident(tiers);
     v["id"] = json!(id);
     v
-}
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let app = super::spawn(super::Backend::Sqlite).await;
-                    super::$name(&app).await;
-                    app.database.remove().await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let app = super::spawn(super::Backend::Postgres).await;
-                    super::$name(&app).await;
-                    app.database.remove().await;
-                }
-            )*
-        }
-    };
 }
 
 on_both_backends!(

@@ -23,12 +23,13 @@
 //! - bad input as problem+json.
 
 mod common;
+#[path = "common/database.rs"]
+mod database;
 #[path = "../../amends-delivery/tests/common/smtp.rs"]
 mod smtp;
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -42,113 +43,17 @@ use amends_delivery::{ManualClock, RetryPolicy, Worker};
 use amends_server::auth::{Role, new_token};
 use amends_server::{app, bundled};
 use amends_store::{Job, NewJob, Store};
+use database::{Backend, Database, fresh_database, on_both_backends};
 use jiff::{SignedDuration, Timestamp};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use sqlx::Connection;
 
 const DEMO_ACCOUNTS: &str = include_str!("../../../demo/accounts.csv");
 const SECRET: &str = "test-link-secret-0123456789abcdef0123456789";
 /// The test page's hourly limit of subscription requests (a test makes at most six otherwise).
 const REQUESTS_PER_HOUR: u32 = 8;
 
-// ----- harness (the database part as in tests/api.rs) ---------------------------------------
-
-const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/postgres";
-
-#[derive(Clone, Copy, Debug)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-fn unique() -> String {
-    static N: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!(
-        "{}_{}_{nanos}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    )
-}
-
-struct Database {
-    url: String,
-    postgres: Option<(String, String)>,
-    file: Option<PathBuf>,
-}
-
-fn postgres_admin_url() -> String {
-    std::env::var("AMENDS_TEST_POSTGRES").unwrap_or_else(|_| DEFAULT_POSTGRES.to_string())
-}
-
-async fn admin_connection(admin: &str) -> sqlx::PgConnection {
-    match tokio::time::timeout(Duration::from_secs(10), sqlx::PgConnection::connect(admin)).await {
-        Ok(Ok(conn)) => conn,
-        Ok(Err(e)) => panic!(
-            "PostgreSQL is not reachable at {admin}: {e}. These tests run against a real \
-             PostgreSQL server: start one, or point AMENDS_TEST_POSTGRES at one."
-        ),
-        Err(_) => panic!("PostgreSQL at {admin} did not answer within 10 s"),
-    }
-}
-
-async fn fresh_database(backend: Backend) -> Database {
-    match backend {
-        Backend::Sqlite => {
-            let file = std::env::temp_dir().join(format!("amends-status-{}.db", unique()));
-            Database {
-                url: format!("sqlite:{}", file.display()),
-                postgres: None,
-                file: Some(file),
-            }
-        }
-        Backend::Postgres => {
-            let admin = postgres_admin_url();
-            let mut conn = admin_connection(&admin).await;
-            let name = format!("amends_status_{}", unique());
-            sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
-                .execute(&mut conn)
-                .await
-                .unwrap();
-            let (base, query) = match admin.split_once('?') {
-                Some((b, q)) => (b.to_string(), format!("?{q}")),
-                None => (admin.clone(), String::new()),
-            };
-            let authority = base.find("://").map_or(0, |i| i + 3);
-            let host_end = base[authority..]
-                .find('/')
-                .map_or(base.len(), |i| authority + i);
-            Database {
-                url: format!("{}/{name}{query}", &base[..host_end]),
-                postgres: Some((admin, name)),
-                file: None,
-            }
-        }
-    }
-}
-
-impl Database {
-    async fn remove(self) {
-        if let Some((admin, name)) = self.postgres {
-            let mut conn = admin_connection(&admin).await;
-            sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .execute(&mut conn)
-                .await
-                .unwrap();
-        }
-        if let Some(file) = self.file {
-            for suffix in ["", "-wal", "-shm"] {
-                let mut f = file.clone().into_os_string();
-                f.push(suffix);
-                let _ = std::fs::remove_file(f);
-            }
-        }
-    }
-}
+// ----- harness (a fresh database per test: common/database.rs) -----------------------------
 
 struct Tokens {
     viewer: String,
@@ -190,7 +95,7 @@ impl Res {
 }
 
 async fn spawn(backend: Backend) -> App {
-    let database = fresh_database(backend).await;
+    let database = fresh_database(backend, "status").await;
     let store = Store::connect(&database.url).await.unwrap();
     let playbook = Playbook::parse("playbook", bundled::PLAYBOOK).unwrap();
     let accounts = account::parse_csv("demo/accounts.csv", DEMO_ACCOUNTS, &playbook).unwrap();
@@ -497,31 +402,6 @@ fn elements<'a>(xml: &'a str, name: &str) -> Vec<&'a str> {
                 .map(|end| &xml[start..start + end])
         })
         .collect()
-}
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let app = super::spawn(super::Backend::Sqlite).await;
-                    super::$name(&app).await;
-                    app.database.remove().await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let app = super::spawn(super::Backend::Postgres).await;
-                    super::$name(&app).await;
-                    app.database.remove().await;
-                }
-            )*
-        }
-    };
 }
 
 on_both_backends!(
