@@ -276,6 +276,8 @@ fn group_digits(amount: Decimal, decimals: u8, n: &Numbers) -> String {
     let decimals = usize::from(decimals);
     let mut rounded = amount.round_dp(decimals as u32);
     rounded.rescale(decimals as u32);
+    // Exact for any amount money holds (rescale stops short only past about 10^28 units).
+    debug_assert_eq!(rounded.scale(), decimals as u32);
     // The digits of the smallest units, at least one more than the decimals ("0.05": "005").
     let mut units = rounded.mantissa().unsigned_abs();
     let mut buffer = [b'0'; 48];

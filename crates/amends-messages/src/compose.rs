@@ -837,8 +837,8 @@ mod tests {
 
     /// Every sequence of up to three remedies (each kind, a named and an unknown apologiser,
     /// one whose key holds "credit"), with and without a contract that decided the amount,
-    /// with and without money: the rule's cached words with the account's amount put in read
-    /// exactly as the words formatted for the account alone.
+    /// with and without money: the rule's words, cached by the composer, with the account's
+    /// amount put in read exactly as the words formatted for the account alone.
     #[test]
     fn cached_remedy_words_read_as_the_words_formatted_per_account() {
         use amends_core::money::{Currency, Money};
@@ -850,6 +850,32 @@ mod tests {
             include_str!("../../../demo/playbook.toml"),
         )
         .expect("the demo playbook parses");
+        // A composer over the worked example, whose cache the decisions below go through.
+        let accounts = amends_core::account::parse_csv(
+            "demo/accounts.csv",
+            include_str!("../../../demo/accounts.csv"),
+            &playbook,
+        )
+        .expect("the demo accounts parse");
+        let incident = amends_core::incident::Incident::parse_toml(
+            "demo/incident.toml",
+            include_str!("../../../demo/incident.toml"),
+            &playbook,
+            &accounts,
+        )
+        .expect("the demo incident parses");
+        let as_of = "2024-10-28T13:00:00Z".parse().expect("a time");
+        let plan = amends_core::plan::plan(&playbook, &accounts, &incident, as_of)
+            .expect("the demo plans");
+        let checked = crate::compile(
+            &playbook,
+            "demo/playbook.toml",
+            include_str!("../../../demo/playbook.toml"),
+            &crate::Library::bundled().expect("the bundled library"),
+            &mut |p: &str| Err(p.to_string()),
+        )
+        .expect("the demo templates compile");
+        let composer = Composer::new(&plan, &checked.templates, None);
         let key = |s: &str| Key::parse("test key", s).expect("a valid key");
         let person = playbook
             .people
@@ -925,9 +951,10 @@ mod tests {
                         credit,
                         status: Status::Automatic,
                     };
-                    let words = RemedyWords::new(&playbook, &d, contract == Some(true));
                     for locale in [Locale::EnUs, Locale::DeDe] {
-                        let cached = words.for_account(&d, locale);
+                        // Through the composer's cache, which by now holds the words of
+                        // this rule with the other contract outcomes.
+                        let cached = composer.remediation(&d, locale);
                         let reference = reference_remediation(&playbook, &d, locale);
                         assert_eq!(
                             format!("{cached:?}"),

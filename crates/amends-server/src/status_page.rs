@@ -774,6 +774,14 @@ pub async fn subscribe(
         resend_after_ms: CONFIRMATION_RESEND_MS,
         per_hour: settings.confirmations_per_hour,
     };
+    let confirmation = confirmation_email(
+        &settings,
+        &email,
+        &chosen,
+        &link_ref,
+        &confirm_token,
+        now_ms,
+    );
     let outcome = store
         .subscribe(
             &NewSubscription {
@@ -784,26 +792,15 @@ pub async fn subscribe(
                 confirm_token: confirm_token.clone(),
                 created_ms: now_ms,
             },
+            &[confirmation],
             limits,
         )
         .await?;
     match outcome {
-        SubscribeOutcome::Stored => {
-            store
-                .enqueue(&[confirmation_email(
-                    &settings,
-                    &email,
-                    &chosen,
-                    &link_ref,
-                    &confirm_token,
-                    now_ms,
-                )])
-                .await?;
-            tracing::info!(
-                components = chosen.len(),
-                "status page subscription requested"
-            );
-        }
+        SubscribeOutcome::Stored => tracing::info!(
+            components = chosen.len(),
+            "status page subscription requested"
+        ),
         // Answered as a new request, so the answer tells nobody whether the address asked
         // before.
         SubscribeOutcome::AlreadySent => tracing::info!(

@@ -44,6 +44,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "outbox claim",
         include_str!("../migrations/sqlite/0007_outbox_claim.sql"),
     ),
+    (
+        8,
+        "subscription requests",
+        include_str!("../migrations/sqlite/0008_subscription_requests.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -80,6 +85,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         7,
         "outbox claim",
         include_str!("../migrations/postgres/0007_outbox_claim.sql"),
+    ),
+    (
+        8,
+        "subscription requests",
+        include_str!("../migrations/postgres/0008_subscription_requests.sql"),
     ),
 ];
 

@@ -200,6 +200,16 @@ pub(crate) async fn replan_in(
     Ok((summary, cancelled))
 }
 
+/// [`Store::enqueue`] within another write of the store (a subscription request and its
+/// confirmation email), holding the outbox lock as a queuing does.
+pub(crate) async fn enqueue_within(
+    w: &mut crate::WriteTx<'_>,
+    jobs: &[NewJob],
+) -> Result<Enqueued> {
+    lock_outbox(w, Hold::Exclusive).await?;
+    enqueue_in(w, jobs).await
+}
+
 async fn enqueue_in(w: &mut crate::WriteTx<'_>, jobs: &[NewJob]) -> Result<Enqueued> {
     {
         let mut summary = Enqueued::default();

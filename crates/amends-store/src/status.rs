@@ -75,9 +75,16 @@ pub struct NewSubscription {
 pub struct SubscribeLimits {
     /// An address is sent at most one confirmation in this many milliseconds.
     pub resend_after_ms: i64,
-    /// At most this many requests are stored (and confirmations sent) in any hour.
+    /// At most this many requests are stored (and confirmations sent) in any hour: counted
+    /// as the requests on record that were made in the last hour (a pending one replaced by
+    /// a later request of its address, or ended by unsubscribing, no longer counts).
     pub per_hour: u32,
 }
+
+/// The PostgreSQL advisory lock that serialises subscription requests, so that two at once
+/// cannot both find no recent request for an address, or both fit under the hourly limit.
+/// (SQLite has one writer anyway.)
+const SUBSCRIBE_LOCK: i64 = 0x7375_6273_6372;
 
 /// What became of a subscription request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -254,15 +261,34 @@ impl Store {
 
     // ----- subscribers --------------------------------------------------------------------
 
-    /// Stores a pending subscription within `limits` (see [`SubscribeOutcome`]). An earlier
-    /// pending request for the same address (compared without case) is replaced; a confirmed
-    /// subscription stays as it is until this one is confirmed.
+    /// Stores a pending subscription within `limits` (see [`SubscribeOutcome`]) and queues
+    /// `then_queue` (its confirmation email) in the same transaction, so a request is never
+    /// stored without its link on the way. An earlier pending request for the same address
+    /// (compared without case) is replaced; a confirmed subscription stays as it is until
+    /// this one is confirmed.
     pub async fn subscribe(
         &self,
         s: &NewSubscription,
+        then_queue: &[crate::NewJob],
         limits: SubscribeLimits,
     ) -> Result<SubscribeOutcome> {
         let mut w = self.begin_write().await?;
+        if w.backend == crate::Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(SUBSCRIBE_LOCK)
+                .execute(&mut *w.tx)
+                .await?;
+        }
+        // The page's limit first: once it is reached every request is refused alike, so the
+        // answer never tells whether an address asked recently.
+        let this_hour: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM status_subscribers WHERE created_ms > $1")
+                .bind(s.created_ms - 3_600_000)
+                .fetch_one(&mut *w.tx)
+                .await?;
+        if this_hour >= i64::from(limits.per_hour) {
+            return Ok(SubscribeOutcome::HourlyLimit);
+        }
         let email_key = s.email.to_lowercase();
         let recent: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM status_subscribers \
@@ -274,14 +300,6 @@ impl Store {
         .await?;
         if recent > 0 {
             return Ok(SubscribeOutcome::AlreadySent);
-        }
-        let this_hour: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM status_subscribers WHERE created_ms > $1")
-                .bind(s.created_ms - 3_600_000)
-                .fetch_one(&mut *w.tx)
-                .await?;
-        if this_hour >= i64::from(limits.per_hour) {
-            return Ok(SubscribeOutcome::HourlyLimit);
         }
         sqlx::query("DELETE FROM status_subscribers WHERE email_key = $1 AND confirmed_ms IS NULL")
             .bind(email_key.clone())
@@ -300,6 +318,7 @@ impl Store {
         .bind(s.created_ms)
         .execute(&mut *w.tx)
         .await?;
+        crate::outbox::enqueue_within(&mut w, then_queue).await?;
         w.commit().await?;
         Ok(SubscribeOutcome::Stored)
     }
@@ -391,12 +410,18 @@ impl Store {
             .bind(id)
             .execute(&mut *w.tx)
             .await?;
-        // Notifications queued for it and not yet being sent are not sent (one already
-        // handed to the mail server cannot be called back).
-        sqlx::query("DELETE FROM outbox_jobs WHERE key LIKE $1 AND status IN ('queued', 'dead')")
-            .bind(format!("status-page/%/subscriber/{id}"))
-            .execute(&mut *w.tx)
-            .await?;
+        // Its notifications leave the queue, whatever their state: one being handed to the
+        // mail server right now may still arrive, but none is sent or retried after (a
+        // completion or failure of a job no longer queued changes nothing). The key range
+        // lets the key's index find the status page's jobs; the pattern picks this
+        // subscriber's (ids are digits, and the key ends with one).
+        sqlx::query(
+            "DELETE FROM outbox_jobs \
+             WHERE key >= 'status-page/' AND key < 'status-page0' AND key LIKE $1",
+        )
+        .bind(format!("status-page/%/subscriber/{id}"))
+        .execute(&mut *w.tx)
+        .await?;
         w.commit().await?;
         Ok(true)
     }

@@ -354,7 +354,7 @@ async fn migrations_are_idempotent(db: Db) {
     };
     assert_eq!(
         applied,
-        vec![1, 2, 3, 4, 5, 6, 7],
+        vec![1, 2, 3, 4, 5, 6, 7, 8],
         "each migration is recorded once"
     );
     again.ping().await.unwrap();
@@ -2033,5 +2033,179 @@ async fn postgres_a_sent_summary_is_never_rewritten_by_a_racing_write() {
             assert!(matches!(put, Err(StoreError::Conflict(_))), "{put:?}");
         }
     }
+    db.cleanup().await;
+}
+
+// ----- status page subscriptions -------------------------------------------------------------
+
+both! {
+    subscription_requests_are_limited_in_time => sqlite_subscription_requests_are_limited_in_time, postgres_subscription_requests_are_limited_in_time;
+}
+
+fn request(email: &str, n: u32, at_ms: i64) -> amends_store::NewSubscription {
+    amends_store::NewSubscription {
+        email: email.into(),
+        components: Vec::new(),
+        link_ref: format!("{n:032x}"),
+        confirm_token: format!("{n:064x}"),
+        unsubscribe_token: format!("{:064x}", u64::from(n) << 32),
+        created_ms: at_ms,
+    }
+}
+
+fn confirmation(n: u32, at_ms: i64) -> amends_store::NewJob {
+    amends_store::NewJob {
+        key: format!("status-page/confirm/{n:032x}"),
+        incident_id: "status-page".into(),
+        channel: "email".into(),
+        due_ms: at_ms,
+        payload: "{}".into(),
+    }
+}
+
+/// An address is sent one confirmation per resend window, and again once it is over; the
+/// page's hourly limit counts the last hour's requests and frees as they age; a request is
+/// stored with its confirmation queued, or neither; unsubscribing drops the notifications
+/// queued for that subscriber, whatever their state, and no one else's.
+async fn subscription_requests_are_limited_in_time(db: Db) {
+    use amends_store::{SubscribeLimits, SubscribeOutcome};
+    let s = &db.store;
+    let limits = SubscribeLimits {
+        resend_after_ms: 600_000,
+        per_hour: 3,
+    };
+    let t0 = 1_700_000_000_000;
+    let min = 60_000;
+    let ask = async |email: &str, n: u32, at_ms: i64| {
+        s.subscribe(&request(email, n, at_ms), &[confirmation(n, at_ms)], limits)
+            .await
+            .unwrap()
+    };
+    assert_eq!(
+        ask("eve@example.com", 1, t0).await,
+        SubscribeOutcome::Stored
+    );
+    assert_eq!(
+        ask("EVE@example.com", 2, t0 + 9 * min).await,
+        SubscribeOutcome::AlreadySent
+    );
+    assert_eq!(
+        s.outbox_counts().await.unwrap().queued,
+        1,
+        "one confirmation"
+    );
+    // The first link still works; after the window a new request replaces it.
+    assert!(
+        s.pending_subscription(&format!("{:064x}", 1), t0 + 9 * min, i64::MAX / 2)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(
+        ask("eve@example.com", 3, t0 + 11 * min).await,
+        SubscribeOutcome::Stored
+    );
+    assert_eq!(s.outbox_counts().await.unwrap().queued, 2);
+    assert!(
+        s.pending_subscription(&format!("{:064x}", 1), t0 + 11 * min, i64::MAX / 2)
+            .await
+            .unwrap()
+            .is_none(),
+        "replaced"
+    );
+
+    // On record in the last hour: eve's (the replaced one no longer counts). Two more fit.
+    assert_eq!(
+        ask("fay@example.com", 4, t0 + 12 * min).await,
+        SubscribeOutcome::Stored
+    );
+    assert_eq!(
+        ask("gus@example.com", 5, t0 + 13 * min).await,
+        SubscribeOutcome::Stored
+    );
+    assert_eq!(
+        ask("hal@example.com", 6, t0 + 14 * min).await,
+        SubscribeOutcome::HourlyLimit
+    );
+    // Refused alike whether or not the address asked recently.
+    assert_eq!(
+        ask("gus@example.com", 7, t0 + 14 * min).await,
+        SubscribeOutcome::HourlyLimit
+    );
+    assert_eq!(
+        s.outbox_counts().await.unwrap().queued,
+        4,
+        "nothing queued for the refused"
+    );
+    // An hour after eve's request, its place is free again.
+    assert_eq!(
+        ask("hal@example.com", 8, t0 + 72 * min).await,
+        SubscribeOutcome::Stored
+    );
+
+    // Two subscribers with notifications in every state; one unsubscribes.
+    let fay = s
+        .confirm_subscription(&format!("{:064x}", 4), t0 + 80 * min, i64::MAX / 2)
+        .await
+        .unwrap()
+        .expect("fay's request");
+    let gus = s
+        .confirm_subscription(&format!("{:064x}", 5), t0 + 80 * min, i64::MAX / 2)
+        .await
+        .unwrap()
+        .expect("gus's request");
+    let notification = |id: i64, post: &str, due_ms: i64| amends_store::NewJob {
+        key: format!("status-page/INC-1/public/status_update/{post}/subscriber/{id}"),
+        incident_id: "status-page/INC-1".into(),
+        channel: "email".into(),
+        due_ms,
+        payload: "{}".into(),
+    };
+    s.enqueue(&[
+        notification(fay.id, "0", t0),
+        notification(fay.id, "1", t0 + 200 * min),
+        notification(gus.id, "0", t0),
+    ])
+    .await
+    .unwrap();
+    let before = s.outbox_counts().await.unwrap();
+    // Every due job is claimed (confirmations and the two notifications due now): fay's first
+    // notification is being sent when she unsubscribes; her second is still queued.
+    let claimed = s.claim(t0 + 90 * min, 60_000, 100).await.unwrap();
+    assert!(
+        claimed
+            .iter()
+            .any(|j| j.key.ends_with(&format!("/0/subscriber/{}", fay.id)))
+    );
+    assert!(
+        s.unsubscribe(&format!("{:064x}", 4u64 << 32))
+            .await
+            .unwrap()
+    );
+    let after = s.outbox_counts().await.unwrap();
+    assert_eq!(
+        (before.queued + before.sending) - (after.queued + after.sending),
+        2,
+        "fay's two notifications, being sent or queued, are gone: {before:?} → {after:?}"
+    );
+    // The one being sent fails: it is not retried (there is nothing left to retry).
+    let fays = claimed
+        .iter()
+        .find(|j| j.key.ends_with(&format!("/0/subscriber/{}", fay.id)))
+        .unwrap();
+    s.fail(fays, "timeout", Some(t0 + 91 * min)).await.unwrap();
+    let later = s.claim(t0 + 300 * min, 60_000, 100).await.unwrap();
+    assert!(
+        later
+            .iter()
+            .all(|j| !j.key.ends_with(&format!("/subscriber/{}", fay.id))),
+        "{later:?}"
+    );
+    assert!(
+        later
+            .iter()
+            .any(|j| j.key.ends_with(&format!("/0/subscriber/{}", gus.id))),
+        "gus's notification stays: {later:?}"
+    );
     db.cleanup().await;
 }
