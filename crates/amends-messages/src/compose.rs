@@ -54,14 +54,48 @@ struct Cache {
 }
 
 /// A message's step, and the next update it promises.
-type StepAndNext = (Arc<StepFacts>, Option<Arc<NextUpdateFacts>>);
+type StepAndNext = (Arc<StepFacts>, Option<NextUpdate>);
+
+/// The next update as the plan has it: its facts in the words of its step's channel, and that
+/// channel, so that a contact reached another way for that step (the step says "preferred",
+/// or the contact has no address for the step's channel) is told the channel it will hear on.
+#[derive(Clone)]
+struct NextUpdate {
+    facts: Arc<NextUpdateFacts>,
+    via: amends_core::domain::Channel,
+}
+
+impl NextUpdate {
+    /// The next update as `contact` gets it.
+    fn for_contact(self, contact: &Contact) -> Arc<NextUpdateFacts> {
+        let reached = amends_core::plan::channel_for(self.via, contact);
+        if reached == self.via {
+            return self.facts;
+        }
+        Arc::new(NextUpdateFacts {
+            time: self.facts.time.clone(),
+            channel: channel_words(reached).to_string(),
+        })
+    }
+}
+
+/// How a message reaches its reader, as the next-update line says it ("by email").
+fn channel_words(channel: amends_core::domain::Channel) -> &'static str {
+    match channel {
+        amends_core::domain::Channel::StatusPage => "on our status page",
+        amends_core::domain::Channel::Sms => "by text message",
+        amends_core::domain::Channel::Phone => "by phone",
+        amends_core::domain::Channel::Chat => "in chat",
+        _ => "by email",
+    }
+}
 
 /// What every account reading a message in one zone and locale shares.
 #[derive(Clone)]
 struct Shared {
     incident: Arc<IncidentFacts>,
     step: Arc<StepFacts>,
-    next_update: Option<Arc<NextUpdateFacts>>,
+    next_update: Option<NextUpdate>,
     sender: Option<Arc<PersonFacts>>,
     rca: Option<Arc<RcaFacts>>,
 }
@@ -239,7 +273,7 @@ impl<'p> Composer<'p> {
             incident: shared.incident,
             impact: own.impact.filter(|_| measured),
             remediation: Some(own.remediation),
-            next_update: shared.next_update,
+            next_update: shared.next_update.map(|n| n.for_contact(c)),
             sender: shared.sender,
             rca: shared.rca,
             step: shared.step,
@@ -294,7 +328,7 @@ impl<'p> Composer<'p> {
             incident: self.incident_value(zone, locale, due),
             impact: None,
             remediation: None,
-            next_update,
+            next_update: next_update.map(|n| n.facts),
             sender: self.sender_value(&step.template),
             rca: self.rca_value(locale),
             step: step_value,
@@ -344,7 +378,7 @@ impl<'p> Composer<'p> {
                 occurrence: self.plan.messages[message].occurrence,
                 due: locale.date_time(&zone.local(due)),
             }),
-            self.next_update(message, due, zone, locale).map(Arc::new),
+            self.next_update(message, due, zone, locale),
         );
         self.cache
             .borrow_mut()
@@ -471,7 +505,7 @@ impl<'p> Composer<'p> {
         due: Timestamp,
         zone: &Zone,
         locale: Locale,
-    ) -> Option<NextUpdateFacts> {
+    ) -> Option<NextUpdate> {
         if self
             .plan
             .incident
@@ -517,16 +551,12 @@ impl<'p> Composer<'p> {
         } else {
             locale.date_time(&local)
         };
-        let channel = match channel {
-            amends_core::domain::Channel::StatusPage => "on our status page",
-            amends_core::domain::Channel::Sms => "by text message",
-            amends_core::domain::Channel::Phone => "by phone",
-            amends_core::domain::Channel::Chat => "in chat",
-            _ => "by email",
-        };
-        Some(NextUpdateFacts {
-            time,
-            channel: channel.to_string(),
+        Some(NextUpdate {
+            facts: Arc::new(NextUpdateFacts {
+                time,
+                channel: channel_words(channel).to_string(),
+            }),
+            via: channel,
         })
     }
 

@@ -197,3 +197,53 @@ fn the_acknowledgment_knows_only_what_was_known_when_it_was_due() {
     assert!(!ack.contains("2:00 PM"), "{ack}");
     assert!(ack.contains("Next update: 11:00 AM EDT by email"), "{ack}");
 }
+
+/// The next-update line names the channel its reader will hear on. With the update step sent
+/// on each contact's preferred channel, the acknowledgment tells a reader who prefers text
+/// messages "by text message", one who prefers chat "in chat", one who prefers email "by
+/// email" (it said "by email" to all of them).
+#[test]
+fn the_next_update_names_the_channel_each_reader_hears_on() {
+    let source = PLAYBOOK.replace(
+        "only_if = \"unresolved\"\nchannel = \"email\"",
+        "only_if = \"unresolved\"\nchannel = \"preferred\"",
+    );
+    assert_ne!(source, PLAYBOOK, "the update step's channel is replaced");
+    let playbook = Playbook::parse("demo/playbook.toml", &source).expect("playbook");
+    let accounts = account::parse_csv("demo/accounts.csv", ACCOUNTS, &playbook).expect("accounts");
+    let incident = Incident::parse_toml("demo/incident.toml", INCIDENT, &playbook, &accounts)
+        .expect("incident");
+    let d = Demo {
+        playbook,
+        accounts,
+        incident,
+    };
+    let plan = plan_of(&d);
+    let checked = compile(
+        &d.playbook,
+        "demo/playbook.toml",
+        &source,
+        &Library::bundled().expect("library"),
+        &mut no_files,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let composer = Composer::new(&plan, &checked.templates, None);
+    let (ack, _) = plan
+        .account_messages()
+        .find(|(_, m)| plan.step(m).id.as_str() == "ack_email")
+        .expect("the acknowledgment");
+    for (preferred, words) in [
+        ("sms", " by text message, or sooner"),
+        ("chat", " in chat, or sooner"),
+        ("email", " by email, or sooner"),
+    ] {
+        let a = plan
+            .accounts
+            .iter()
+            .position(|p| p.account.contacts[0].preferred_channel.to_string() == preferred)
+            .unwrap_or_else(|| panic!("a demo account prefers {preferred}"));
+        let r = composer.account_message(a, ack, 0).expect("message");
+        assert!(r.body.contains(words), "{preferred}: {}", r.body);
+        assert!(r.findings.is_empty(), "{:?}", r.findings);
+    }
+}
