@@ -34,6 +34,11 @@ pub struct PlanJobs {
     /// Customer messages not queued because the incident waits in triage for a person (or
     /// was dismissed as a false alarm).
     pub awaiting_triage: usize,
+    /// The keys of repeating steps' occurrences that a later one has made pointless
+    /// ([`superseded`]). A re-plan cancels them with every key it no longer has; an extension
+    /// of the plan, which cancels nothing else, drops these if they still wait, so a worker
+    /// that was stopped comes back to the latest update, not a burst of every one it missed.
+    pub superseded: Vec<String>,
 }
 
 /// The outbox channel a message goes out on: email and the status page are delivered by
@@ -115,18 +120,21 @@ fn message_jobs(plan: &Plan<'_>, composer: &Composer<'_>, steps: Steps) -> PlanJ
         .collect();
     for (i, m) in plan.messages.iter().enumerate() {
         let Due::At(due) = m.due else { continue };
-        if !wanted[i] {
-            continue;
-        }
         let step = plan.step(m);
         if step.audience != amends_core::playbook::Audience::Public {
+            continue;
+        }
+        let key = format!("{incident}/public/{}/{}", step.id, m.occurrence);
+        if !wanted[i] {
+            if superseded[i] {
+                out.superseded.push(key);
+            }
             continue;
         }
         let Some(due) = gated(gate, due) else {
             out.awaiting_triage += 1;
             continue;
         };
-        let key = format!("{incident}/public/{}/{}", step.id, m.occurrence);
         let rendered = composer.public_message(i);
         push(
             &mut out,
@@ -142,19 +150,22 @@ fn message_jobs(plan: &Plan<'_>, composer: &Composer<'_>, steps: Steps) -> PlanJ
         for d in plan.deliveries(ap.account) {
             let m = &plan.messages[d.message];
             let Due::At(due) = m.due else { continue };
+            let step = plan.step(m);
+            let key = format!(
+                "{incident}/{}/{}/{}/{}",
+                ap.account.id, step.id, m.occurrence, d.contact
+            );
             if !wanted[d.message] {
+                if superseded[d.message] {
+                    out.superseded.push(key);
+                }
                 continue;
             }
             let Some(due) = gated(gate, due) else {
                 out.awaiting_triage += 1;
                 continue;
             };
-            let step = plan.step(m);
             let contact = &ap.account.contacts[d.contact];
-            let key = format!(
-                "{incident}/{}/{}/{}/{}",
-                ap.account.id, step.id, m.occurrence, d.contact
-            );
             let channel = channel_name(d.channel);
             let rendered = composer.account_message(a, d.message, d.contact);
             push(

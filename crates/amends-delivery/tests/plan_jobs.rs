@@ -202,7 +202,7 @@ fn a_plan_made_late_sends_the_latest_status_update_not_every_missed_one() {
         &mut |p: &str| Err(p.to_string()),
     )
     .unwrap();
-    // Re-planned a week later: the 15 quarter-hourly posts (occurrences 0 to 14) are all in
+    // Re-planned a week later: the 14 quarter-hourly posts (occurrences 1 to 14) are all in
     // the past; only the last is sent.
     let late = plan::plan(
         &pb,
@@ -220,6 +220,11 @@ fn a_plan_made_late_sends_the_latest_status_update_not_every_missed_one() {
         .map(|j| j.key.as_str())
         .collect();
     assert_eq!(updates, ["INC-2024-1015/public/status_update/14"]);
+    // The missed ones are named, so an extension can drop them if they still wait.
+    let expected: Vec<String> = (1..14)
+        .map(|n| format!("INC-2024-1015/public/status_update/{n}"))
+        .collect();
+    assert_eq!(jobs.superseded, expected);
     // One-off steps are never superseded: every account still has its acknowledgment.
     let acks = jobs
         .jobs

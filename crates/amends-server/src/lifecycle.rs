@@ -363,7 +363,9 @@ impl Lifecycle {
                 }
             })?;
         let jobs = self.render_jobs(&plan, repeating_jobs).await?;
-        self.store.extend_jobs(id, row.version, &jobs.jobs).await?;
+        self.store
+            .extend_jobs(id, row.version, &jobs.jobs, &jobs.superseded)
+            .await?;
         Ok(plan
             .messages
             .iter()

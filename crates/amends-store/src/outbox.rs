@@ -152,12 +152,15 @@ impl Store {
     /// (`None`: a change got there first and queued its own plan's jobs). The engine extends
     /// an open incident this way without a new version; taking the outbox lock before reading
     /// the version orders it against a concurrent change, which takes the same lock to queue
-    /// its jobs. Nothing is cancelled: the jobs are a part of the plan, not all of it.
+    /// its jobs. The jobs are a part of the plan, not all of it, so nothing else is cancelled
+    /// but the waiting jobs of `superseded` (occurrences of a repeating step that a later one
+    /// made pointless while no worker sent them).
     pub async fn extend_jobs(
         &self,
         incident: &str,
         version: i64,
         jobs: &[NewJob],
+        superseded: &[String],
     ) -> Result<Option<Enqueued>> {
         let mut w = self.begin_write().await?;
         lock_outbox(&mut w, Hold::Exclusive).await?;
@@ -168,6 +171,21 @@ impl Store {
                 .await?;
         if current != Some(version) {
             return Ok(None);
+        }
+        for chunk in superseded.chunks(crate::ROWS_PER_STATEMENT) {
+            let keys = placeholders(self.backend, chunk.len(), 1);
+            let sql = format!(
+                "DELETE FROM outbox_jobs WHERE status = 'queued' AND key IN ({keys}) AND incident_id = {}",
+                match self.backend {
+                    Backend::Sqlite => "?".to_string(),
+                    Backend::Postgres => format!("${}", chunk.len() + 1),
+                }
+            );
+            let mut q = sqlx::query(&sql);
+            for key in chunk {
+                q = q.bind(key.clone());
+            }
+            q.bind(incident.to_string()).execute(&mut *w.tx).await?;
         }
         let done = enqueue_in(&mut w, jobs).await?;
         w.commit().await?;

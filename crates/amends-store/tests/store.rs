@@ -2209,3 +2209,73 @@ async fn subscription_requests_are_limited_in_time(db: Db) {
     );
     db.cleanup().await;
 }
+
+// ----- extending a plan ------------------------------------------------------------------------
+
+both! {
+    an_extension_drops_the_superseded_occurrences_still_waiting => sqlite_an_extension_drops_the_superseded_occurrences_still_waiting, postgres_an_extension_drops_the_superseded_occurrences_still_waiting;
+}
+
+/// Status updates queued ahead while no worker sent them: extending the plan later queues the
+/// latest and drops the older ones still waiting, but not one being sent, and not another
+/// incident's job of the same step.
+async fn an_extension_drops_the_superseded_occurrences_still_waiting(db: Db) {
+    let s = &db.store;
+    s.write_incident(change("INC-1", None, "declare", vec![]))
+        .await
+        .unwrap();
+    let version = s.incident("INC-1").await.unwrap().version;
+    let update = |incident: &str, n: u32| amends_store::NewJob {
+        key: format!("{incident}/public/status_update/{n}"),
+        incident_id: incident.into(),
+        channel: "status_page".into(),
+        due_ms: 1_000 * i64::from(n),
+        payload: "{}".into(),
+    };
+    s.enqueue(&[
+        update("INC-1", 1),
+        update("INC-1", 2),
+        update("INC-1", 3),
+        update("INC-2", 1),
+    ])
+    .await
+    .unwrap();
+    // A worker took occurrence 1 and is sending it.
+    let claimed = s.claim(1_000, 60_000, 1).await.unwrap();
+    assert_eq!(claimed[0].key, "INC-1/public/status_update/1");
+    let superseded: Vec<String> = (1..=4)
+        .map(|n| format!("INC-1/public/status_update/{n}"))
+        .chain(["INC-2/public/status_update/1".to_string()])
+        .collect();
+    let done = s
+        .extend_jobs("INC-1", version, &[update("INC-1", 5)], &superseded)
+        .await
+        .unwrap();
+    assert!(done.is_some());
+    let later = s.claim(50_000, 60_000, 100).await.unwrap();
+    let keys: Vec<&str> = later.iter().map(|j| j.key.as_str()).collect();
+    // 2 and 3 are gone; 1 is still the worker's (its lease has not run out); INC-2's stays.
+    assert_eq!(
+        keys,
+        [
+            "INC-2/public/status_update/1",
+            "INC-1/public/status_update/5"
+        ],
+        "{later:?}"
+    );
+    // A stale version changes nothing, not even the superseded ones.
+    s.enqueue(&[update("INC-1", 6)]).await.unwrap();
+    assert!(
+        s.extend_jobs(
+            "INC-1",
+            version - 1,
+            &[],
+            &["INC-1/public/status_update/6".into()]
+        )
+        .await
+        .unwrap()
+        .is_none()
+    );
+    assert_eq!(s.claim(50_000, 60_000, 100).await.unwrap().len(), 1);
+    db.cleanup().await;
+}
