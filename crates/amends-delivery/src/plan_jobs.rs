@@ -151,16 +151,19 @@ fn message_jobs(plan: &Plan<'_>, composer: &Composer<'_>, steps: Steps) -> PlanJ
             let m = &plan.messages[d.message];
             let Due::At(due) = m.due else { continue };
             let step = plan.step(m);
-            let key = format!(
-                "{incident}/{}/{}/{}/{}",
-                ap.account.id, step.id, m.occurrence, d.contact
-            );
+            let key = || {
+                format!(
+                    "{incident}/{}/{}/{}/{}",
+                    ap.account.id, step.id, m.occurrence, d.contact
+                )
+            };
             if !wanted[d.message] {
                 if superseded[d.message] {
-                    out.superseded.push(key);
+                    out.superseded.push(key());
                 }
                 continue;
             }
+            let key = key();
             let Some(due) = gated(gate, due) else {
                 out.awaiting_triage += 1;
                 continue;

@@ -233,3 +233,75 @@ fn a_plan_made_late_sends_the_latest_status_update_not_every_missed_one() {
         .count();
     assert_eq!(acks, 180);
 }
+
+/// A repeating step to accounts: a plan made late names, as superseded, exactly the keys an
+/// earlier plan queued for the occurrences it missed, for every contact, and queues only the
+/// latest.
+#[test]
+fn a_late_plan_names_the_missed_account_messages_by_the_keys_they_were_queued_under() {
+    use amends_core::plan;
+    use amends_core::playbook::Playbook;
+    // The hourly update email repeats while the incident is open.
+    let source = include_str!("../../../demo/playbook.toml").replace(
+        "at = \"detection + 60m\"\nonly_if = \"unresolved\"",
+        "at = \"detection + 60m\"\nevery = \"1h\"",
+    );
+    let pb = Playbook::parse("demo/playbook.toml", &source).unwrap();
+    let accounts = amends_core::account::parse_csv(
+        "demo/accounts.csv",
+        include_str!("../../../demo/accounts.csv"),
+        &pb,
+    )
+    .unwrap();
+    let incident = amends_core::incident::Incident::parse_toml(
+        "demo/incident.toml",
+        include_str!("../../../demo/incident.toml"),
+        &pb,
+        &accounts,
+    )
+    .unwrap();
+    let checked = amends_messages::compile(
+        &pb,
+        "demo/playbook.toml",
+        &source,
+        &amends_messages::Library::bundled().unwrap(),
+        &mut |p: &str| Err(p.to_string()),
+    )
+    .unwrap();
+    let jobs_at = |as_of: &str| {
+        let p = plan::plan(&pb, &accounts, &incident, as_of.parse().unwrap()).unwrap();
+        let composer = amends_messages::Composer::new(&p, &checked.templates, None);
+        amends_delivery::plan_jobs::plan_jobs(&p, &composer)
+    };
+    // 11:05 EDT: the first hourly update (11:00) is due, the 12:00 one queued ahead.
+    let early = jobs_at("2024-10-15T15:05:00Z");
+    let first: std::collections::BTreeSet<String> = early
+        .jobs
+        .iter()
+        .filter(|j| j.key.contains("/update_email/1/"))
+        .map(|j| j.key.clone())
+        .collect();
+    assert_eq!(first.len(), 180, "one per affected account's contact");
+    // 13:30 EDT: the 11:00 and 12:00 ones were missed; the 13:00 one is the latest.
+    let late = jobs_at("2024-10-15T17:30:00Z");
+    let superseded: std::collections::BTreeSet<String> = late
+        .superseded
+        .iter()
+        .filter(|k| k.contains("/update_email/1/"))
+        .cloned()
+        .collect();
+    assert_eq!(superseded, first);
+    assert!(
+        late.superseded
+            .iter()
+            .any(|k| k.contains("/update_email/2/"))
+    );
+    let queued: std::collections::BTreeSet<&str> = late
+        .jobs
+        .iter()
+        .filter(|j| j.key.contains("/update_email/"))
+        .map(|j| j.key.split('/').nth(3).unwrap())
+        .collect();
+    // The latest only: the incident is resolved at 14:00, so no update follows it.
+    assert_eq!(queued, ["3"].into());
+}

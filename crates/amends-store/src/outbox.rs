@@ -153,8 +153,9 @@ impl Store {
     /// an open incident this way without a new version; taking the outbox lock before reading
     /// the version orders it against a concurrent change, which takes the same lock to queue
     /// its jobs. The jobs are a part of the plan, not all of it, so nothing else is cancelled
-    /// but the waiting jobs of `superseded` (occurrences of a repeating step that a later one
-    /// made pointless while no worker sent them).
+    /// but the waiting or dead jobs of `superseded` (occurrences of a repeating step that a
+    /// later one made pointless while no worker sent them; a dead one must not be retried by
+    /// hand either). One being sent is left to finish.
     pub async fn extend_jobs(
         &self,
         incident: &str,
@@ -175,7 +176,7 @@ impl Store {
         for chunk in superseded.chunks(crate::ROWS_PER_STATEMENT) {
             let keys = placeholders(self.backend, chunk.len(), 1);
             let sql = format!(
-                "DELETE FROM outbox_jobs WHERE status = 'queued' AND key IN ({keys}) AND incident_id = {}",
+                "DELETE FROM outbox_jobs WHERE status IN ('queued', 'dead') AND key IN ({keys}) AND incident_id = {}",
                 match self.backend {
                     Backend::Sqlite => "?".to_string(),
                     Backend::Postgres => format!("${}", chunk.len() + 1),

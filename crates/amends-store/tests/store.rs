@@ -2217,8 +2217,8 @@ both! {
 }
 
 /// Status updates queued ahead while no worker sent them: extending the plan later queues the
-/// latest and drops the older ones still waiting, but not one being sent, and not another
-/// incident's job of the same step.
+/// latest and drops the older ones still waiting or dead, but not one being sent, and not
+/// another incident's job of the same step.
 async fn an_extension_drops_the_superseded_occurrences_still_waiting(db: Db) {
     let s = &db.store;
     s.write_incident(change("INC-1", None, "declare", vec![]))
@@ -2232,6 +2232,11 @@ async fn an_extension_drops_the_superseded_occurrences_still_waiting(db: Db) {
         due_ms: 1_000 * i64::from(n),
         payload: "{}".into(),
     };
+    // Occurrence 4 failed for good; a worker took occurrence 1 and is sending it.
+    s.enqueue(&[update("INC-1", 4)]).await.unwrap();
+    let fourth = s.claim(4_000, 60_000, 10).await.unwrap();
+    s.fail(&fourth[0], "rejected", None).await.unwrap();
+    assert_eq!(s.dead_jobs().await.unwrap().len(), 1);
     s.enqueue(&[
         update("INC-1", 1),
         update("INC-1", 2),
@@ -2240,7 +2245,6 @@ async fn an_extension_drops_the_superseded_occurrences_still_waiting(db: Db) {
     ])
     .await
     .unwrap();
-    // A worker took occurrence 1 and is sending it.
     let claimed = s.claim(1_000, 60_000, 1).await.unwrap();
     assert_eq!(claimed[0].key, "INC-1/public/status_update/1");
     let superseded: Vec<String> = (1..=4)
@@ -2254,7 +2258,9 @@ async fn an_extension_drops_the_superseded_occurrences_still_waiting(db: Db) {
     assert!(done.is_some());
     let later = s.claim(50_000, 60_000, 100).await.unwrap();
     let keys: Vec<&str> = later.iter().map(|j| j.key.as_str()).collect();
-    // 2 and 3 are gone; 1 is still the worker's (its lease has not run out); INC-2's stays.
+    // 2 and 3 are gone, and 4 from the dead letters; 1 is still the worker's (its lease has
+    // not run out); INC-2's stays.
+    assert!(s.dead_jobs().await.unwrap().is_empty());
     assert_eq!(
         keys,
         [
