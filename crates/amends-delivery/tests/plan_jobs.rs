@@ -174,45 +174,9 @@ fn customer_messages_wait_for_triage_and_internal_steps_do_not() {
 
 #[test]
 fn a_plan_made_late_sends_the_latest_status_update_not_every_missed_one() {
-    use amends_core::plan;
-    use amends_core::playbook::Playbook;
-    let pb = Playbook::parse(
-        "demo/playbook.toml",
-        include_str!("../../../demo/playbook.toml"),
-    )
-    .unwrap();
-    let accounts = amends_core::account::parse_csv(
-        "demo/accounts.csv",
-        include_str!("../../../demo/accounts.csv"),
-        &pb,
-    )
-    .unwrap();
-    let incident = amends_core::incident::Incident::parse_toml(
-        "demo/incident.toml",
-        include_str!("../../../demo/incident.toml"),
-        &pb,
-        &accounts,
-    )
-    .unwrap();
-    let checked = amends_messages::compile(
-        &pb,
-        "demo/playbook.toml",
-        include_str!("../../../demo/playbook.toml"),
-        &amends_messages::Library::bundled().unwrap(),
-        &mut |p: &str| Err(p.to_string()),
-    )
-    .unwrap();
     // Re-planned a week later: the 14 quarter-hourly posts (occurrences 1 to 14) are all in
     // the past; only the last is sent.
-    let late = plan::plan(
-        &pb,
-        &accounts,
-        &incident,
-        "2024-10-22T13:00:00Z".parse().unwrap(),
-    )
-    .unwrap();
-    let composer = amends_messages::Composer::new(&late, &checked.templates, None);
-    let jobs = amends_delivery::plan_jobs::plan_jobs(&late, &composer);
+    let jobs = common::demo_jobs_planned_at(common::PLAYBOOK, "2024-10-22T13:00:00Z");
     let updates: Vec<&str> = jobs
         .jobs
         .iter()
@@ -239,40 +203,12 @@ fn a_plan_made_late_sends_the_latest_status_update_not_every_missed_one() {
 /// latest.
 #[test]
 fn a_late_plan_names_the_missed_account_messages_by_the_keys_they_were_queued_under() {
-    use amends_core::plan;
-    use amends_core::playbook::Playbook;
     // The hourly update email repeats while the incident is open.
-    let source = include_str!("../../../demo/playbook.toml").replace(
+    let source = common::PLAYBOOK.replace(
         "at = \"detection + 60m\"\nonly_if = \"unresolved\"",
         "at = \"detection + 60m\"\nevery = \"1h\"",
     );
-    let pb = Playbook::parse("demo/playbook.toml", &source).unwrap();
-    let accounts = amends_core::account::parse_csv(
-        "demo/accounts.csv",
-        include_str!("../../../demo/accounts.csv"),
-        &pb,
-    )
-    .unwrap();
-    let incident = amends_core::incident::Incident::parse_toml(
-        "demo/incident.toml",
-        include_str!("../../../demo/incident.toml"),
-        &pb,
-        &accounts,
-    )
-    .unwrap();
-    let checked = amends_messages::compile(
-        &pb,
-        "demo/playbook.toml",
-        &source,
-        &amends_messages::Library::bundled().unwrap(),
-        &mut |p: &str| Err(p.to_string()),
-    )
-    .unwrap();
-    let jobs_at = |as_of: &str| {
-        let p = plan::plan(&pb, &accounts, &incident, as_of.parse().unwrap()).unwrap();
-        let composer = amends_messages::Composer::new(&p, &checked.templates, None);
-        amends_delivery::plan_jobs::plan_jobs(&p, &composer)
-    };
+    let jobs_at = |as_of: &str| common::demo_jobs_planned_at(&source, as_of);
     // 11:05 EDT: the first hourly update (11:00) is due, the 12:00 one queued ahead.
     let early = jobs_at("2024-10-15T15:05:00Z");
     let first: std::collections::BTreeSet<String> = early

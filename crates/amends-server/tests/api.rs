@@ -26,17 +26,14 @@ mod database;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use amends_core::account;
-use amends_core::playbook::Playbook;
+use amends_server::app;
 use amends_server::auth::{Role, new_token};
-use amends_server::{app, bundled};
 use amends_store::{PageRequest, Store};
 use database::{Backend, Database, fresh_database, on_both_backends};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 /// The demo's accounts, as a user would import them.
-const DEMO_ACCOUNTS: &str = include_str!("../../../demo/accounts.csv");
 /// The worked example's incident, as written in the demo.
 const DEMO_INCIDENT: &str = include_str!("../../../demo/incident.toml");
 /// The worked example's incident id.
@@ -162,12 +159,7 @@ struct Written {
 
 async fn spawn(backend: Backend) -> App {
     let database = fresh_database(backend, "api").await;
-    let store = Store::connect(&database.url).await.unwrap();
-    let playbook = Playbook::parse("playbook", bundled::PLAYBOOK).unwrap();
-    let accounts = account::parse_csv("demo/accounts.csv", DEMO_ACCOUNTS, &playbook).unwrap();
-    assert_eq!(accounts.len(), 180, "the demo has 180 accounts");
-    let specs: Vec<account::AccountSpec> = accounts.iter().map(Into::into).collect();
-    store.upsert_accounts(&specs, "test").await.unwrap();
+    let store = common::store_with_demo_accounts(&database.url).await;
     let token = async |role, person: Option<&str>| {
         let (secret, row) = new_token(role, person.map(String::from), "test").unwrap();
         store.insert_token(&row, "test").await.unwrap();

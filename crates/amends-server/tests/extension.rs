@@ -10,17 +10,13 @@ mod database;
 
 use std::sync::Arc;
 
-use amends_core::account;
 use amends_core::incident::IncidentSpec;
-use amends_core::playbook::Playbook;
 use amends_delivery::ManualClock;
-use amends_server::{AppState, bundled};
+use amends_server::AppState;
 use amends_store::Store;
 use database::{Backend, Database, fresh_database, on_both_backends};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
-
-const DEMO_ACCOUNTS: &str = include_str!("../../../demo/accounts.csv");
 
 struct App {
     store: Store,
@@ -36,11 +32,7 @@ fn detected() -> Timestamp {
 
 async fn spawn(backend: Backend) -> App {
     let database = fresh_database(backend, "extension").await;
-    let store = Store::connect(&database.url).await.unwrap();
-    let playbook = Playbook::parse("playbook", bundled::PLAYBOOK).unwrap();
-    let accounts = account::parse_csv("demo/accounts.csv", DEMO_ACCOUNTS, &playbook).unwrap();
-    let specs: Vec<account::AccountSpec> = accounts.iter().map(Into::into).collect();
-    store.upsert_accounts(&specs, "test").await.unwrap();
+    let store = common::store_with_demo_accounts(&database.url).await;
     let clock = Arc::new(ManualClock::new(detected() + SignedDuration::from_mins(1)));
     let state = common::demo_state(store.clone(), clock.clone(), Default::default());
     App {

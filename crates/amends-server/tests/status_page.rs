@@ -33,22 +33,19 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use amends_core::account;
-use amends_core::playbook::Playbook;
 use amends_delivery::channel::{Channel, Delivery};
 use amends_delivery::email::{EmailChannel, Security, SmtpConfig};
 use amends_delivery::status_page::{LinkSecret, StatusPageChannel, StatusPageSettings};
 use amends_delivery::statuspage::{ApiKey, Statuspage, StatuspageConfig};
 use amends_delivery::{ManualClock, RetryPolicy, Worker};
+use amends_server::app;
 use amends_server::auth::{Role, new_token};
-use amends_server::{app, bundled};
 use amends_store::{Job, NewJob, Store};
 use database::{Backend, Database, fresh_database, on_both_backends};
 use jiff::{SignedDuration, Timestamp};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-const DEMO_ACCOUNTS: &str = include_str!("../../../demo/accounts.csv");
 const SECRET: &str = "test-link-secret-0123456789abcdef0123456789";
 /// The test page's hourly limit of subscription requests (a test makes at most six otherwise).
 const REQUESTS_PER_HOUR: u32 = 8;
@@ -96,11 +93,7 @@ impl Res {
 
 async fn spawn(backend: Backend) -> App {
     let database = fresh_database(backend, "status").await;
-    let store = Store::connect(&database.url).await.unwrap();
-    let playbook = Playbook::parse("playbook", bundled::PLAYBOOK).unwrap();
-    let accounts = account::parse_csv("demo/accounts.csv", DEMO_ACCOUNTS, &playbook).unwrap();
-    let specs: Vec<account::AccountSpec> = accounts.iter().map(Into::into).collect();
-    store.upsert_accounts(&specs, "test").await.unwrap();
+    let store = common::store_with_demo_accounts(&database.url).await;
     let token = async |role| {
         let (secret, row) = new_token(role, None, "test").unwrap();
         store.insert_token(&row, "test").await.unwrap();

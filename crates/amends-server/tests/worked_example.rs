@@ -12,16 +12,14 @@ mod smtp;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use amends_core::account;
-use amends_core::playbook::Playbook;
 use amends_delivery::status_page::{LinkSecret, StatusPageSettings};
 use amends_delivery::{Clock, ManualClock};
 use amends_server::alerts::AlertSecrets;
+use amends_server::app;
 use amends_server::auth::{Role, new_token};
 use amends_server::config::{DeliveryConfig, PagerDutySettings, Secret, SmtpSettings};
 use amends_server::engine::Engine;
 use amends_server::inbound::WebhookSecret;
-use amends_server::{app, bundled};
 use amends_store::Store;
 use hmac::{Hmac, Mac};
 use jiff::{SignedDuration, Timestamp};
@@ -95,18 +93,7 @@ struct World {
 async fn world(name: &str, smtp_port: Option<u16>) -> World {
     let file = std::env::temp_dir().join(format!("amends-{name}-{}.db", std::process::id()));
     let _ = std::fs::remove_file(&file);
-    let store = Store::connect(&format!("sqlite:{}", file.display()))
-        .await
-        .unwrap();
-    let playbook = Playbook::parse("playbook", bundled::PLAYBOOK).unwrap();
-    let accounts = account::parse_csv(
-        "demo/accounts.csv",
-        include_str!("../../../demo/accounts.csv"),
-        &playbook,
-    )
-    .unwrap();
-    let specs: Vec<account::AccountSpec> = accounts.iter().map(Into::into).collect();
-    store.upsert_accounts(&specs, "test").await.unwrap();
+    let store = common::store_with_demo_accounts(&format!("sqlite:{}", file.display())).await;
     let (secret, row) = new_token(Role::Agent, None, "test").unwrap();
     store.insert_token(&row, "test").await.unwrap();
     // The alert arrives when PagerDuty says it happened.

@@ -25,7 +25,7 @@ use axum::http::{HeaderMap, StatusCode};
 use jiff::Timestamp;
 use sqlx::Connection;
 
-const PLAYBOOK: &str = include_str!("../../../../demo/playbook.toml");
+pub const PLAYBOOK: &str = include_str!("../../../../demo/playbook.toml");
 const ACCOUNTS: &str = include_str!("../../../../demo/accounts.csv");
 const INCIDENT: &str = include_str!("../../../../demo/incident.toml");
 const RCA: &str = include_str!("../../../../demo/rca.toml");
@@ -38,18 +38,27 @@ pub fn demo_jobs(with_summary: bool) -> PlanJobs {
 
 /// The worked example's jobs, as if an alert had opened it and it were still in `triage`.
 pub fn demo_jobs_in_triage(with_summary: bool, triage: Option<Triage>) -> PlanJobs {
-    let pb = Playbook::parse("demo/playbook.toml", PLAYBOOK).unwrap();
+    // Planned at detection, as the engine would: every message is still to come.
+    jobs_of(PLAYBOOK, "2024-10-15T14:00:00Z", with_summary, triage)
+}
+
+/// The worked example under `playbook` (the demo's, or a variation of its text), planned at
+/// `as_of`, as jobs, without its root-cause summary.
+pub fn demo_jobs_planned_at(playbook: &str, as_of: &str) -> PlanJobs {
+    jobs_of(playbook, as_of, false, None)
+}
+
+fn jobs_of(playbook: &str, as_of: &str, with_summary: bool, triage: Option<Triage>) -> PlanJobs {
+    let pb = Playbook::parse("demo/playbook.toml", playbook).unwrap();
     let accounts = account::parse_csv("demo/accounts.csv", ACCOUNTS, &pb).unwrap();
     let mut incident =
         Incident::parse_toml("demo/incident.toml", INCIDENT, &pb, &accounts).unwrap();
     incident.triage = triage;
-    // Planned at detection, as the engine would: every message is still to come.
-    let as_of = "2024-10-15T14:00:00Z".parse().unwrap();
-    let plan = plan::plan(&pb, &accounts, &incident, as_of).unwrap();
+    let plan = plan::plan(&pb, &accounts, &incident, as_of.parse().unwrap()).unwrap();
     let checked = compile(
         &pb,
         "demo/playbook.toml",
-        PLAYBOOK,
+        playbook,
         &Library::bundled().unwrap(),
         &mut |p: &str| Err(p.to_string()),
     )

@@ -32,3 +32,20 @@ pub fn demo_state(store: Store, clock: Arc<dyn Clock>, alert_secrets: AlertSecre
         alert_secrets: Arc::new(alert_secrets),
     }
 }
+
+/// A store on `url` with the demo's 180 accounts imported, as an operator's first import
+/// leaves it.
+pub async fn store_with_demo_accounts(url: &str) -> Store {
+    let store = Store::connect(url).await.unwrap();
+    let playbook = Playbook::parse("playbook", bundled::PLAYBOOK).unwrap();
+    let accounts = amends_core::account::parse_csv(
+        "demo/accounts.csv",
+        include_str!("../../../../demo/accounts.csv"),
+        &playbook,
+    )
+    .unwrap();
+    assert_eq!(accounts.len(), 180, "the demo has 180 accounts");
+    let specs: Vec<amends_core::account::AccountSpec> = accounts.iter().map(Into::into).collect();
+    store.upsert_accounts(&specs, "test").await.unwrap();
+    store
+}
