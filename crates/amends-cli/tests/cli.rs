@@ -1,36 +1,9 @@
 //! End-to-end tests of the `amends` binary: exit codes, what reaches stdout and stderr, and
 //! that a failed run writes nothing.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn amends(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_amends"))
-        .args(args)
-        .current_dir(repo_root())
-        .output()
-        .expect("run amends")
-}
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// A fresh scratch directory per test.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("amends-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use common::{DEMO_INPUTS, amends, repo_root, scratch, stderr, stdout};
 
 fn demo_playbook() -> String {
     std::fs::read_to_string(repo_root().join("demo/playbook.toml")).unwrap()
@@ -154,17 +127,14 @@ fn plan_with_a_bad_csv_row_fails_and_writes_nothing() {
 
 #[test]
 fn plan_from_files_matches_the_demo() {
-    let o = amends(&[
-        "plan",
-        "--playbook",
-        "demo/playbook.toml",
-        "--accounts",
-        "demo/accounts.csv",
-        "--incident",
-        "demo/incident.toml",
-        "--as-of",
-        "2024-10-15T14:00:00-04:00",
-    ]);
+    let o = amends(
+        &[
+            &["plan"][..],
+            &DEMO_INPUTS,
+            &["--as-of", "2024-10-15T14:00:00-04:00"],
+        ]
+        .concat(),
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(stdout(&o), stdout(&amends(&["demo"])));
 }
@@ -231,17 +201,7 @@ fn input_mistakes_get_plain_errors() {
     ]);
     assert_eq!(o.status.code(), Some(1));
 
-    let o = amends(&[
-        "plan",
-        "--playbook",
-        "demo/playbook.toml",
-        "--accounts",
-        "demo/accounts.csv",
-        "--incident",
-        "demo/incident.toml",
-        "--as-of",
-        "tomorrow",
-    ]);
+    let o = amends(&[&["plan"][..], &DEMO_INPUTS, &["--as-of", "tomorrow"]].concat());
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("--as-of"), "{}", stderr(&o));
 }
@@ -268,17 +228,14 @@ fn unknown_format_extension_is_explained() {
 /// as a zero-minute incident.
 #[test]
 fn as_of_before_the_start_is_refused() {
-    let o = amends(&[
-        "plan",
-        "--playbook",
-        "demo/playbook.toml",
-        "--accounts",
-        "demo/accounts.csv",
-        "--incident",
-        "demo/incident.toml",
-        "--as-of",
-        "2024-10-15T09:00:00-04:00",
-    ]);
+    let o = amends(
+        &[
+            &["plan"][..],
+            &DEMO_INPUTS,
+            &["--as-of", "2024-10-15T09:00:00-04:00"],
+        ]
+        .concat(),
+    );
     assert_eq!(o.status.code(), Some(1));
     assert!(
         stderr(&o).contains("is before the incident started"),

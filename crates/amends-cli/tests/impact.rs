@@ -2,23 +2,12 @@
 //! by demo/generate_usage.py with the answers in its docstring), the impact file in every
 //! format, and a plan that targets only the impacted accounts.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn amends(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_amends"))
-        .args(args)
-        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
-        .output()
-        .expect("run amends")
-}
+use std::path::Path;
+use std::process::Output;
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("amends-impact-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use common::{DEMO_INPUTS, amends, scratch};
 
 const WINDOW: &str = "2024-10-15T10:00[America/New_York]/2024-10-15T14:00[America/New_York]";
 
@@ -39,17 +28,9 @@ fn measure(out: &Path) -> Output {
 /// `amends plan` of the worked example with an impact file.
 fn plan_with_impact(impact: &Path, extra: &[&str]) -> Output {
     let impact = impact.to_str().unwrap();
-    let mut args = vec![
-        "plan",
-        "--playbook",
-        "demo/playbook.toml",
-        "--accounts",
-        "demo/accounts.csv",
-        "--incident",
-        "demo/incident.toml",
-        "--impact",
-        impact,
-    ];
+    let mut args = vec!["plan"];
+    args.extend(DEMO_INPUTS);
+    args.extend(["--impact", impact]);
     args.extend_from_slice(extra);
     amends(&args)
 }

@@ -2,50 +2,13 @@
 //! and column; `amends lint` with its rule ids, positions and exit codes; `amends preview`
 //! rendering one message exactly as sent; `amends rca` and `amends scripts`.
 
-use std::io::Write as _;
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 
-fn amends(args: &[&str]) -> Output {
-    amends_with_input(args, "")
-}
-
-fn amends_with_input(args: &[&str], input: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_amends"))
-        .args(args)
-        .current_dir(repo_root())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run amends");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input.as_bytes())
-        .expect("write stdin");
-    child.wait_with_output().expect("wait")
-}
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn out(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn err(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("amends-msg-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
-}
+use common::{
+    DEMO_INPUTS, amends, amends_with_input, repo_root, scratch, stderr as err, stdout as out,
+};
 
 /// The demo playbook with its acknowledgment template replaced by `template` (TOML lines).
 fn playbook_with_ack(dir: &Path, template: &str) -> (PathBuf, String) {
@@ -255,16 +218,11 @@ fn lint_cannot_read_is_exit_two_and_rules_lists_every_rule() {
     }
 }
 
-const INPUTS: [&str; 8] = [
-    "--playbook",
-    "demo/playbook.toml",
-    "--accounts",
-    "demo/accounts.csv",
-    "--incident",
-    "demo/incident.toml",
-    "--as-of",
-    "2024-10-28T09:00:00-04:00",
-];
+/// The worked example's inputs, a week after (every message is due).
+const INPUTS: [&str; 8] = {
+    let [p, pf, a, af, i, inf] = DEMO_INPUTS;
+    [p, pf, a, af, i, inf, "--as-of", "2024-10-28T09:00:00-04:00"]
+};
 
 #[test]
 fn preview_renders_one_message_as_sent() {
